@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
+
+from cdphub.core.forms import GovukForm, GovukFormMixin
+from cdphub.geography.models import Area, AreaType
+from cdphub.partnerships.models import Partnership
+
+from . import throttle
+from .audit import client_ip
+from .models import AuditEvent, Role, User
+
+
+class SignInForm(GovukForm):
+    email = forms.EmailField(label="Email address", max_length=254)
+    password = forms.CharField(label="Password", strip=False, widget=forms.PasswordInput(
+        attrs={"autocomplete": "current-password"}))
+
+    def __init__(self, request, *args, **kwargs):
+        self.request = request
+        self.user = None
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        email, password = cleaned.get("email"), cleaned.get("password")
+        if not email or not password:
+            return cleaned
+        wait = throttle.retry_after(email, client_ip(self.request))
+        if wait is not None:
+            from .audit import record
+
+            record(AuditEvent.Kind.SIGN_IN_THROTTLED, request=self.request, actor_email=email)
+            minutes = max(1, int(wait.total_seconds() // 60) + 1)
+            raise forms.ValidationError(
+                "There have been too many failed attempts to sign in to this account. "
+                f"Wait {minutes} minute{'s' if minutes != 1 else ''} and try again, or reset "
+                "your password.",
+                code="throttled",
+            )
+        self.user = authenticate(self.request, username=email, password=password)
+        if self.user is None:
+            raise forms.ValidationError(
+                "Enter a correct email address and password. Both are case sensitive "
+                "apart from the email address.",
+                code="invalid_login",
+            )
+        if not self.user.is_active:
+            raise forms.ValidationError("This account has been deactivated.", code="inactive")
+        return cleaned
+
+
+class TokenForm(GovukForm):
+    token = forms.CharField(
+        label="Security code", max_length=16,
+        help_text="The 6-digit code from your authenticator app, or one of your backup codes.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "spellcheck": "false", "class": "govuk-input--width-10"}),
+    )
+
+    def clean_token(self):
+        return self.cleaned_data["token"].replace(" ", "").strip()
+
+
+class SetUpTokenForm(TokenForm):
+    token = forms.CharField(
+        label="Code from your authenticator app", max_length=6, min_length=6,
+        help_text="Enter the 6-digit code your app shows after you add cdphub to it.",
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
+                                      "spellcheck": "false", "class": "govuk-input--width-5"}),
+    )
+
+
+class GovukPasswordResetForm(GovukFormMixin, PasswordResetForm):
+    pass
+
+
+class GovukSetPasswordForm(GovukFormMixin, SetPasswordForm):
+    pass
+
+
+class GovukPasswordChangeForm(GovukFormMixin, PasswordChangeForm):
+    pass
+
+
+class GrantRoleForm(GovukForm):
+    email = forms.EmailField(label="Email address of the person")
+    full_name = forms.CharField(
+        label="Full name", required=False, max_length=200,
+        help_text="Only needed if this person does not have an account yet.",
+    )
+    role = forms.ChoiceField(label="Role", choices=Role.choices, widget=forms.RadioSelect)
+    partnership = forms.ModelChoiceField(
+        label="Partnership", queryset=Partnership.objects.all(), required=False,
+        help_text="For senior responsible owners, leads and members.",
+    )
+    region = forms.ModelChoiceField(
+        label="Region", queryset=Area.objects.filter(area_type=AreaType.REGION), required=False,
+        help_text="For regional advisers.",
+    )
+
+    def clean(self):
+        from .models import CENTRAL_ROLES, PARTNERSHIP_ROLES, REGIONAL_ROLES
+
+        cleaned = super().clean()
+        role = cleaned.get("role")
+        partnership, region = cleaned.get("partnership"), cleaned.get("region")
+        if role in PARTNERSHIP_ROLES and partnership is None:
+            self.add_error("partnership", "Choose the partnership this role is in.")
+        if role in PARTNERSHIP_ROLES and region is not None:
+            self.add_error("region", "Leave the region empty for a partnership role.")
+        if role in REGIONAL_ROLES and region is None:
+            self.add_error("region", "Choose the region this adviser covers.")
+        if role in REGIONAL_ROLES and partnership is not None:
+            self.add_error("partnership", "Leave the partnership empty for a regional adviser.")
+        if role in CENTRAL_ROLES and (partnership is not None or region is not None):
+            self.add_error("role", "Central roles cover all of England: leave the partnership "
+                                   "and region empty.")
+        email = cleaned.get("email")
+        if email and not User.objects.filter(email__iexact=email).exists() and not cleaned.get(
+                "full_name"):
+            self.add_error("full_name", "Enter the person's full name: there is no account "
+                                        "with this email address yet.")
+        return cleaned
+
+

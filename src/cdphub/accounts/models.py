@@ -1,0 +1,198 @@
+"""Users, their roles and the security audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+
+
+class Role(models.TextChoices):
+    """Every role in cdphub. Central and regional roles are national or regional in scope;
+    the rest are held in one partnership (DESIGN.md, "Security model")."""
+
+    CENTRAL_ADMIN = "central_admin", "Central administrator (JCDU)"
+    CENTRAL_ANALYST = "central_analyst", "Central analyst (JCDU)"
+    REGIONAL_ADVISER = "regional_adviser", "Regional adviser"
+    SRO = "sro", "Senior responsible owner"
+    PARTNERSHIP_LEAD = "partnership_lead", "Partnership lead"
+    DATA_LEAD = "data_lead", "Data and digital lead"
+    PUBLIC_INVOLVEMENT_LEAD = "public_involvement_lead", "Public involvement lead"
+    MEMBER = "member", "Partnership member"
+
+
+CENTRAL_ROLES = frozenset({Role.CENTRAL_ADMIN, Role.CENTRAL_ANALYST})
+REGIONAL_ROLES = frozenset({Role.REGIONAL_ADVISER})
+PARTNERSHIP_ROLES = frozenset(
+    {Role.SRO, Role.PARTNERSHIP_LEAD, Role.DATA_LEAD, Role.PUBLIC_INVOLVEMENT_LEAD, Role.MEMBER}
+)
+LEAD_ROLES = frozenset(
+    {Role.SRO, Role.PARTNERSHIP_LEAD, Role.DATA_LEAD, Role.PUBLIC_INVOLVEMENT_LEAD}
+)
+# Roles that must sign in with a second factor (issue #2: central and SRO/lead roles).
+TWO_FACTOR_ROLES = CENTRAL_ROLES | LEAD_ROLES
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractUser):
+    """A person who signs in. Identified by email address."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=200)
+    job_title = models.CharField(max_length=200, blank=True)
+    is_demo = models.BooleanField(
+        default=False, help_text="Created by the demo loader; never present in production."
+    )
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["full_name", "email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.lower()
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(ended_at__isnull=True)
+
+
+class Membership(models.Model):
+    """One role held by one user, in one partnership (partnership roles), one region
+    (regional advisers) or nationally (central roles)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=40, choices=Role.choices)
+    partnership = models.ForeignKey(
+        "partnerships.Partnership", null=True, blank=True, on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    region = models.ForeignKey(
+        "geography.Area", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="regional_memberships", limit_choices_to={"area_type": "region"},
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["role", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="membership_scope_matches_role",
+                condition=(
+                    Q(role__in=[r.value for r in CENTRAL_ROLES],
+                      partnership__isnull=True, region__isnull=True)
+                    | Q(role__in=[r.value for r in REGIONAL_ROLES],
+                        partnership__isnull=True, region__isnull=False)
+                    | Q(role__in=[r.value for r in PARTNERSHIP_ROLES],
+                        partnership__isnull=False, region__isnull=True)
+                ),
+                violation_error_message="A central role has no partnership or region; a "
+                "regional adviser has a region; a partnership role has a partnership.",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "partnership", "region"],
+                condition=Q(ended_at__isnull=True),
+                nulls_distinct=False,
+                name="membership_unique_active_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.partnership or self.region or "England"
+        return f"{self.user} — {self.get_role_display()} — {scope}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.partnership_id:
+            return str(self.partnership)
+        if self.region_id:
+            return self.region.name
+        return "England (all partnerships)"
+
+
+class AuditEvent(models.Model):
+    """A security event. Deliberately free of foreign keys (as in opensafely job-server): the
+    record outlives the user, partnership or object it names, and can never be cascaded away."""
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", "Signed in"
+        SIGN_OUT = "sign_out", "Signed out"
+        SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
+        SIGN_IN_THROTTLED = "sign_in_throttled", "Sign-in refused (too many failures)"
+        TWO_FACTOR_VERIFIED = "two_factor_verified", "Two-factor code accepted"
+        TWO_FACTOR_FAILED = "two_factor_failed", "Two-factor code rejected"
+        TWO_FACTOR_SET_UP = "two_factor_set_up", "Two-factor authentication set up"
+        BACKUP_CODES_ISSUED = "backup_codes_issued", "Backup codes issued"
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", "Password reset requested"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        ROLE_GRANTED = "role_granted", "Role granted"
+        ROLE_REVOKED = "role_revoked", "Role revoked"
+        EXPORT = "export", "Data exported"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
+    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    actor_email = models.CharField(max_length=254, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    target = models.CharField(max_length=300, blank=True)
+    partnership_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["kind", "actor_email", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.actor_email}"

@@ -1,0 +1,310 @@
+"""Sign-in and out, two-factor authentication, passwords, your account, roles and the audit log."""
+
+from __future__ import annotations
+
+import csv
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp import match_token
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from cdphub.core.access import PUBLIC, SIGNED_IN, access
+
+from . import actions
+from .audit import record
+from .forms import (
+    GovukPasswordChangeForm,
+    GovukPasswordResetForm,
+    GovukSetPasswordForm,
+    GrantRoleForm,
+    SetUpTokenForm,
+    SignInForm,
+    TokenForm,
+)
+from .middleware import has_confirmed_device
+from .models import AuditEvent, Membership, Role
+from .roles import all_memberships, needs_two_factor
+
+BACKUP_CODE_COUNT = 10
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+@access(PUBLIC)
+def sign_in(request):
+    form = SignInForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        login(request, form.user, backend="django.contrib.auth.backends.ModelBackend")
+        next_url = _safe_next(request, reverse("core:home"))
+        if needs_two_factor(form.user):
+            step = "accounts:two-factor" if has_confirmed_device(form.user) else (
+                "accounts:two-factor-set-up")
+            return redirect(f"{reverse(step)}?{urlencode({'next': next_url})}")
+        return redirect(next_url)
+    return render(request, "accounts/sign_in.html", {"form": form,
+                                                     "next": request.GET.get("next", "")})
+
+
+@access(PUBLIC)
+@require_POST
+def sign_out(request):
+    logout(request)
+    messages.success(request, "You have signed out.")
+    return redirect("core:home")
+
+
+@access(SIGNED_IN)
+def two_factor(request):
+    """Second step of sign-in: a code from the authenticator app, or a backup code."""
+    if not has_confirmed_device(request.user):
+        return redirect("accounts:two-factor-set-up")
+    form = TokenForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = match_token(request.user, form.cleaned_data["token"])
+        if device is None:
+            record(AuditEvent.Kind.TWO_FACTOR_FAILED, request=request)
+            form.add_error("token", "The security code is not right, or has been used "
+                                    "already. Enter the current code from your app, or a "
+                                    "backup code you have not used.")
+        else:
+            otp_login(request, device)
+            record(AuditEvent.Kind.TWO_FACTOR_VERIFIED, request=request,
+                   device=device.__class__.__name__)
+            if isinstance(device, StaticDevice):
+                left = device.token_set.count()
+                messages.warning(request, f"You used a backup code. You have {left} left.")
+            return redirect(_safe_next(request, reverse("core:home")))
+    return render(request, "accounts/two_factor.html",
+                  {"form": form, "next": request.GET.get("next", "")})
+
+
+@access(SIGNED_IN)
+def two_factor_set_up(request):
+    """Add an authenticator app: scan the QR code (or type the key), then prove it works."""
+    if has_confirmed_device(request.user) and not request.user.is_verified():
+        return redirect("accounts:two-factor")
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=request.user, name="Authenticator app",
+                                           confirmed=False)
+    form = SetUpTokenForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save()
+            TOTPDevice.objects.filter(user=request.user, confirmed=True).exclude(
+                pk=device.pk).delete()
+            otp_login(request, device)
+            record(AuditEvent.Kind.TWO_FACTOR_SET_UP, request=request)
+            codes = _issue_backup_codes(request)
+            return render(request, "accounts/backup_codes.html", {"codes": codes, "new": True,
+                          "next": _safe_next(request, reverse("core:home"))})
+        form.add_error("token", "The code is not right. Check the time on your phone is "
+                                "correct and enter the code your app shows now.")
+    import segno
+
+    qr = segno.make(device.config_url, error="m")
+    return render(request, "accounts/two_factor_set_up.html", {
+        "form": form,
+        "qr_svg": qr.svg_inline(scale=4, dark="#0b0c0c", light="#ffffff",
+                                title="QR code for adding cdphub to an authenticator app"),
+        "secret": _base32(device.bin_key),
+        "next": request.GET.get("next", ""),
+    })
+
+
+def _base32(key: bytes) -> str:
+    import base64
+
+    raw = base64.b32encode(key).decode().rstrip("=")
+    return " ".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+def _issue_backup_codes(request) -> list[str]:
+    device, _ = StaticDevice.objects.get_or_create(user=request.user, name="Backup codes")
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(BACKUP_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=c) for c in codes)
+    record(AuditEvent.Kind.BACKUP_CODES_ISSUED, request=request, count=len(codes))
+    return codes
+
+
+@access(SIGNED_IN)
+@require_POST
+def backup_codes(request):
+    if not request.user.is_verified():
+        messages.error(request, "Sign in with your security code before making new backup codes.")
+        return redirect("accounts:account")
+    codes = _issue_backup_codes(request)
+    return render(request, "accounts/backup_codes.html", {"codes": codes, "new": False,
+                                                          "next": reverse("accounts:account")})
+
+
+@access(SIGNED_IN)
+def account(request):
+    memberships = all_memberships(request.user)
+    static = StaticDevice.objects.filter(user=request.user).first()
+    return render(request, "accounts/account.html", {
+        "memberships": memberships,
+        "has_device": has_confirmed_device(request.user),
+        "needs_two_factor": needs_two_factor(request.user),
+        "backup_codes_left": static.token_set.count() if static else 0,
+    })
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    form_class = GovukPasswordResetForm
+    success_url = reverse_lazy("accounts:password-reset-sent")
+
+    def form_valid(self, form):
+        record(AuditEvent.Kind.PASSWORD_RESET_REQUESTED, request=self.request,
+               actor_email=form.cleaned_data["email"])
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = GovukSetPasswordForm
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record(AuditEvent.Kind.PASSWORD_CHANGED, request=self.request, actor=form.user,
+               via="reset")
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    form_class = GovukPasswordChangeForm
+    success_url = reverse_lazy("accounts:account")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        record(AuditEvent.Kind.PASSWORD_CHANGED, request=self.request, via="change")
+        messages.success(self.request, "Your password has been changed.")
+        return response
+
+
+password_reset = access(PUBLIC)(PasswordResetView.as_view())
+password_reset_confirm = access(PUBLIC)(PasswordResetConfirmView.as_view())
+password_change = access(SIGNED_IN)(PasswordChangeView.as_view())
+
+
+@access(PUBLIC)
+def password_reset_sent(request):
+    return render(request, "accounts/password_reset_sent.html")
+
+
+@access(PUBLIC)
+def password_reset_done(request):
+    return render(request, "accounts/password_reset_done.html")
+
+
+@access("accounts.manage_roles")
+def roles(request):
+    form = GrantRoleForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        user, created = actions.find_or_invite_user(data["email"], data.get("full_name", ""))
+        try:
+            actions.grant_role(actor=request.user, user=user, role=data["role"],
+                               partnership=data.get("partnership"), region=data.get("region"),
+                               request=request)
+        except actions.RoleError as error:
+            form.add_error(None, str(error))
+        else:
+            if created:
+                invitation = GovukPasswordResetForm({"email": user.email})
+                if invitation.is_valid():
+                    invitation.save(
+                        request=request,
+                        email_template_name="accounts/email/invitation.txt",
+                        subject_template_name="accounts/email/invitation_subject.txt",
+                    )
+            messages.success(request, f"{user} is now {Role(data['role']).label}"
+                             + (" — we have emailed them an invitation." if created else "."))
+            return redirect("accounts:roles")
+    memberships = Membership.objects.active().select_related(
+        "user", "partnership", "region").order_by("user__full_name", "role")
+    query = request.GET.get("q", "").strip()
+    if query:
+        memberships = memberships.filter(user__email__icontains=query) | memberships.filter(
+            user__full_name__icontains=query)
+    page = Paginator(memberships, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/roles.html", {"form": form, "page": page, "q": query})
+
+
+@access("accounts.manage_roles")
+@require_POST
+def revoke(request, pk: int):
+    membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk)
+    try:
+        actions.revoke_role(actor=request.user, membership=membership, request=request)
+    except actions.RoleError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{membership.user} is no longer "
+                                  f"{membership.get_role_display()} ({membership.scope_label}).")
+    return redirect("accounts:roles")
+
+
+def _audit_events(request):
+    events = AuditEvent.objects.all()
+    kind = request.GET.get("kind", "")
+    email = request.GET.get("email", "").strip().lower()
+    if kind:
+        events = events.filter(kind=kind)
+    if email:
+        events = events.filter(actor_email__icontains=email)
+    return events, kind, email
+
+
+@access("accounts.view_audit_log")
+def audit_log(request):
+    events, kind, email = _audit_events(request)
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/audit_log.html", {
+        "page": page, "kind": kind, "email": email, "kinds": AuditEvent.Kind.choices,
+        "query": request.GET.urlencode(),
+    })
+
+
+@access("accounts.export_audit_log")
+def audit_log_csv(request):
+    events, kind, email = _audit_events(request)
+    record(AuditEvent.Kind.EXPORT, request=request, target="audit log (CSV)",
+           filters={"kind": kind, "email": email})
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="cdphub-audit-log-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["time", "event", "actor_email", "actor_id", "ip_address", "target",
+                     "partnership_id", "detail"])
+    for event in events.iterator():
+        writer.writerow([event.created_at.isoformat(), event.kind, event.actor_email,
+                         event.actor_id or "", event.ip_address or "", event.target,
+                         event.partnership_id or "", event.detail])
+    return response

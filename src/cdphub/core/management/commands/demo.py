@@ -1,0 +1,36 @@
+"""``cdphub demo``: migrate, then load reference data and the synthetic demo data."""
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+
+
+class Command(BaseCommand):
+    help = "Migrate the database and load reference data plus synthetic demo data and accounts."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true",
+                            help="Empty the database first (all data is lost).")
+
+    def handle(self, *args, reset=False, **options):
+        from cdphub.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET, build_demo
+
+        if not settings.CDPHUB_DEMO_ENABLED:
+            raise CommandError("Demo data is disabled in these settings: the demo accounts "
+                               "must never exist in production.")
+        console = Console(stderr=True)
+        settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        with console.status("Migrating the database…") as status:
+            call_command("migrate", interactive=False, verbosity=0)
+            if reset:
+                status.update("Emptying the database…")
+                call_command("flush", interactive=False, verbosity=0)
+            counts = build_demo(step=lambda what: status.update(f"Loading {what}…"))
+        console.print(f"[green]Demo ready[/green]: {counts['areas']} areas, "
+                      f"{counts['partnerships']} partnerships, {counts['accounts']} accounts.")
+        console.print(f"Sign in with any of these (password [bold]{DEMO_PASSWORD}[/bold]):")
+        for account in DEMO_ACCOUNTS:
+            console.print(f"  {account.email:32} {account.role}")
+        console.print(f"Two-factor secret for the central, SRO and lead accounts: "
+                      f"[bold]{DEMO_TOTP_SECRET}[/bold] (./dev totp prints the current code)")
