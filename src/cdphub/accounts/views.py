@@ -79,8 +79,12 @@ def two_factor(request):
         return redirect("accounts:two-factor-set-up")
     form = TokenForm(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["token"])
-        if device is None:
+        wait = _throttle_wait(request.user)
+        device = None if wait else match_token(request.user, form.cleaned_data["token"])
+        if wait:
+            form.add_error("token", f"You have entered a wrong code too many times. Wait "
+                                    f"{wait} second{'s' if wait != 1 else ''} and try again.")
+        elif device is None:
             record(AuditEvent.Kind.TWO_FACTOR_FAILED, request=request)
             form.add_error("token", "The security code is not right, or has been used "
                                     "already. Enter the current code from your app, or a "
@@ -130,6 +134,18 @@ def two_factor_set_up(request):
         "secret": _base32(device.bin_key),
         "next": request.GET.get("next", ""),
     })
+
+
+def _throttle_wait(user) -> int:
+    """Seconds until the user's authenticator app may be tried again (0: it may be tried now).
+    django-otp doubles the wait after each wrong code."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        return 0
+    allowed, details = device.verify_is_allowed()
+    if allowed or not details or "locked_until" not in details:
+        return 0
+    return max(1, int((details["locked_until"] - timezone.now()).total_seconds()) + 1)
 
 
 def _base32(key: bytes) -> str:

@@ -85,6 +85,11 @@ class Area(models.Model):
         )
 
     @property
+    def replaced_on(self) -> dt.date | None:
+        """The first day this area was no longer in use (the day after ``valid_to``)."""
+        return self.valid_to + dt.timedelta(days=1) if self.valid_to else None
+
+    @property
     def is_current(self) -> bool:
         return self.is_valid_on(dt.date.today())
 

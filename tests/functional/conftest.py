@@ -1,0 +1,117 @@
+"""Browser tests: Debian chromium driven by Playwright, pages checked with axe-core.
+
+Never downloads a browser: Playwright launches /usr/bin/chromium (installed by ./dev test).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
+# body are still synchronous and safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/functional" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian chromium is missing: run the suite with ./dev test"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Browser:
+    """A page plus the checks every visit makes: no console errors (a CSP violation is one),
+    and no WCAG 2.2 AA violations reported by axe-core."""
+
+    def __init__(self, page, base_url: str):
+        self.page = page
+        self.base_url = base_url
+        self.console_errors: list[str] = []
+        self.checked: list[str] = []
+        page.on("console", lambda msg: msg.type == "error" and self.console_errors.append(
+            f"{page.url}: {msg.text}"))
+        page.on("pageerror", lambda error: self.console_errors.append(f"{page.url}: {error}"))
+
+    def goto(self, path: str, status: int = 200):
+        response = self.page.goto(self.base_url + path)
+        assert response is not None and response.status == status, (path, response and response.status)
+        if status >= 400:  # the browser logs the expected error status; that is not a fault
+            self.console_errors = [e for e in self.console_errors
+                                   if f"status of {status}" not in e]
+        self.check()
+        return response
+
+    def check(self) -> None:
+        """Run axe-core on the current page; fail with a readable list of violations."""
+        self.page.wait_for_load_state("load")
+        self.page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+        result = self.page.evaluate(
+            "async tags => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+            WCAG_TAGS,
+        )
+        problems = [
+            f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(node["target"][0] if node["target"] else "?" for node in v["nodes"][:5])
+            for v in result["violations"]
+        ]
+        assert not problems, f"axe found violations on {self.page.url}:\n" + "\n".join(problems)
+        assert not self.console_errors, "\n".join(self.console_errors)
+        self.checked.append(self.page.url)
+
+    def sign_in(self, email: str, password: str, totp_secret: str | None = None) -> None:
+        self.page.goto(self.base_url + "/account/sign-in/")
+        self.page.get_by_label("Email address").fill(email)
+        self.page.get_by_label("Password").fill(password)
+        self.page.get_by_role("button", name="Sign in").click()
+        if totp_secret:
+            assert "/account/two-factor/" in self.page.url
+            self.check()
+            self.page.get_by_label("Security code").fill(totp_code(totp_secret))
+            self.page.get_by_role("button", name="Continue").click()
+
+
+def totp_code(secret_base32: str) -> str:
+    from django_otp.oath import totp
+
+    return f"{totp(base64.b32decode(secret_base32)):06d}"
+
+
+@pytest.fixture
+def web(browser, live_server):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield Browser(page, live_server.url)
+    context.close()
+
+
+@pytest.fixture
+def demo(transactional_db):
+    """The demo data (geography, 142 partnerships, demo accounts) in the live server's DB."""
+    from cdphub.core.demo import build_demo
+
+    build_demo(step=lambda _what: None)
