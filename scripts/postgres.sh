@@ -18,6 +18,11 @@ ensure_postgres() {
     apt_install postgresql
     pgbin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
   fi
+  export CDPHUB_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$CDPHUB_PG_PORT/cdphub"
+  if "$pgbin/pg_isready" -q -h 127.0.0.1 -p "$CDPHUB_PG_PORT" 2>/dev/null; then
+    say "Using the PostgreSQL server already running on 127.0.0.1:$CDPHUB_PG_PORT"
+    return 0
+  fi
   local base="$ROOT/.cache/postgres" as_pg=()
   local data="$base/data" sock="$base/run"
   mkdir -p "$base" "$sock"
@@ -37,5 +42,4 @@ ensure_postgres() {
       -o "-c listen_addresses=127.0.0.1 -p $CDPHUB_PG_PORT -k $sock -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
       start >/dev/null || { tail -n 20 "$base/server.log" >&2; return 1; }
   fi
-  export CDPHUB_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$CDPHUB_PG_PORT/cdphub"
 }
