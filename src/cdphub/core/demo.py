@@ -19,7 +19,7 @@ from cdphub.geography.loader import DATA_DIR
 
 # Shown in the README so anyone can try two-factor sign-in: add it to an authenticator app,
 # or run ./dev totp for the current code.
-DEMO_TOTP_SECRET = "CDPHUBDEMOTOTPSECRETKEY234567ABC"
+DEMO_TOTP_SECRET = "CDPHUBDEMOTOTPSECRETKEY234567ABC"  # noqa: S105 - published demo secret
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published demo credential
 
 # Multi-authority partnerships; every other upper-tier authority has its own partnership.
