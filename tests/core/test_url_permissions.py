@@ -1,7 +1,8 @@
 """Walk every URL pattern as every kind of user and assert exactly who gets what.
 
-Each URL name must appear in EXPECTED below: a new view without an entry fails this test, so
-every feature declares its audience here as well as on the view.
+Each URL name must appear in an ``EXPECTED`` table in a ``tests/**/url_expectations*.py``
+module: a new view without an entry fails this test, so every feature declares its audience
+there as well as on the view.
 """
 
 from __future__ import annotations
@@ -11,47 +12,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from cdphub.core.access import declared_permission
 from tests.conftest import sign_in
+from tests.url_expectations import ALLOWED, FORBIDDEN, SIGN_IN, USERS, all_expectations
 
-ALLOWED, SIGN_IN, FORBIDDEN = "allowed", "sign-in", "forbidden"
-USERS = ["anonymous", "member_a", "member_b", "adviser", "central_admin"]
-
-
-def expect(anonymous, member_a, member_b, adviser, central_admin):
-    return dict(zip(USERS, [anonymous, member_a, member_b, adviser, central_admin], strict=True))
-
-
-EVERYONE = expect(ALLOWED, ALLOWED, ALLOWED, ALLOWED, ALLOWED)
-SIGNED_IN = expect(SIGN_IN, ALLOWED, ALLOWED, ALLOWED, ALLOWED)
-CENTRAL_ADMIN = expect(SIGN_IN, FORBIDDEN, FORBIDDEN, FORBIDDEN, ALLOWED)
-PARTNERSHIP_A = expect(SIGN_IN, ALLOWED, FORBIDDEN, ALLOWED, ALLOWED)
-
-# url name -> (keyword arguments, expected outcome per user)
-EXPECTED = {
-    "core:home": ({}, EVERYONE),
-    "core:accessibility": ({}, EVERYONE),
-    "core:cookies": ({}, EVERYONE),
-    "core:privacy": ({}, EVERYONE),
-    "core:feedback": ({}, EVERYONE),
-    "accounts:sign-in": ({}, EVERYONE),
-    "accounts:sign-out": ({}, EVERYONE),
-    "accounts:password-reset": ({}, EVERYONE),
-    "accounts:password-reset-sent": ({}, EVERYONE),
-    "accounts:password-reset-confirm": ({"uidb64": "MQ", "token": "set-password"}, EVERYONE),
-    "accounts:password-reset-done": ({}, EVERYONE),
-    "accounts:account": ({}, SIGNED_IN),
-    "accounts:password-change": ({}, SIGNED_IN),
-    "accounts:two-factor": ({}, SIGNED_IN),
-    "accounts:two-factor-set-up": ({}, SIGNED_IN),
-    "accounts:backup-codes": ({}, SIGNED_IN),
-    "accounts:roles": ({}, CENTRAL_ADMIN),
-    "accounts:revoke-role": ({"pk": "membership"}, CENTRAL_ADMIN),
-    "accounts:audit-log": ({}, CENTRAL_ADMIN),
-    "accounts:audit-log-csv": ({}, CENTRAL_ADMIN),
-    "geography:index": ({}, EVERYONE),
-    "geography:area": ({"code": "E10000006"}, EVERYONE),
-    "partnerships:list": ({}, SIGNED_IN),
-    "partnerships:detail": ({"slug": "partnership_a"}, PARTNERSHIP_A),
-}
+EXPECTED = all_expectations()
 
 
 def all_url_names() -> dict[str, URLPattern]:
@@ -81,17 +44,8 @@ def test_every_view_declares_its_permission(name):
 
 
 def _concrete_kwargs(kwargs, world):
-    from cdphub.accounts.models import Membership
-
-    resolved = {}
-    for key, value in kwargs.items():
-        if value == "partnership_a":
-            resolved[key] = world.partnership_a.slug
-        elif value == "membership":
-            resolved[key] = Membership.objects.filter(user=world.member_b).first().pk
-        else:
-            resolved[key] = value
-    return resolved
+    """Placeholders may be callables of the test world (to create the object a URL names)."""
+    return {key: value(world) if callable(value) else value for key, value in kwargs.items()}
 
 
 def outcome(response) -> str:

@@ -14,7 +14,9 @@ def client_ip(request) -> str | None:
 def record(kind: str, *, request=None, actor=None, actor_email: str = "", target: str = "",
            partnership_id: int | None = None, **detail) -> AuditEvent:
     """Write one audit event. ``actor`` defaults to the request's signed-in user."""
-    if actor is None and request is not None and getattr(request, "user", None) is not None:
+    # A named email (a failed sign-in for some account) wins over whoever is signed in.
+    if (actor is None and not actor_email and request is not None
+            and getattr(request, "user", None) is not None):
         if request.user.is_authenticated:
             actor = request.user
     return AuditEvent.objects.create(

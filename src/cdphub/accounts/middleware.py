@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.contrib.auth.models import AnonymousUser
 from django.shortcuts import redirect
 from django.urls import resolve
 
-from cdphub.core.access import PUBLIC, declared_permission
+from cdphub.core.access import declared_permission
 
 from .roles import needs_two_factor
 
@@ -41,8 +42,10 @@ class RequireTwoFactorMiddleware:
         if not user.is_authenticated or user.is_verified() or not needs_two_factor(user):
             return None
         match = resolve(request.path_info)
+        permission = declared_permission(view_func)
         if match.view_name in ALLOWED_URL_NAMES or (
-            declared_permission(view_func) == PUBLIC and match.view_name != "core:home"
+            permission and match.view_name != "core:home"
+            and AnonymousUser().has_perm(permission)  # pages open to everyone
         ):
             return None
         target = "accounts:two-factor" if has_confirmed_device(user) else "accounts:two-factor-set-up"

@@ -141,11 +141,22 @@ class Membership(models.Model):
                 violation_error_message="A central role has no partnership or region; a "
                 "regional adviser has a region; a partnership role has a partnership.",
             ),
+            # One active holding of a role per scope. Three partial indexes, none over a NULL
+            # column, so SQLite enforces them as PostgreSQL does.
             models.UniqueConstraint(
-                fields=["user", "role", "partnership", "region"],
-                condition=Q(ended_at__isnull=True),
-                nulls_distinct=False,
-                name="membership_unique_active_role",
+                fields=["user", "role", "partnership"],
+                condition=Q(ended_at__isnull=True, partnership__isnull=False),
+                name="membership_unique_active_partnership_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "region"],
+                condition=Q(ended_at__isnull=True, region__isnull=False),
+                name="membership_unique_active_regional_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(ended_at__isnull=True, partnership__isnull=True, region__isnull=True),
+                name="membership_unique_active_central_role",
             ),
         ]
 

@@ -79,8 +79,16 @@ def two_factor(request):
         return redirect("accounts:two-factor-set-up")
     form = TokenForm(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["token"]
         wait = _throttle_wait(request.user)
-        device = None if wait else match_token(request.user, form.cleaned_data["token"])
+        # While the app is locked after wrong codes, backup codes still work.
+        device = _match_backup_code(request.user, token) if wait else match_token(
+            request.user, token)
+        if device is not None and isinstance(device, StaticDevice):
+            # django-otp counts a backup code as a wrong app code: clear that.
+            for app in TOTPDevice.objects.filter(user=request.user, confirmed=True):
+                app.throttle_reset()
+            wait = 0
         if wait:
             form.add_error("token", f"You have entered a wrong code too many times. Wait "
                                     f"{wait} second{'s' if wait != 1 else ''} and try again.")
@@ -134,6 +142,13 @@ def two_factor_set_up(request):
         "secret": _base32(device.bin_key),
         "next": request.GET.get("next", ""),
     })
+
+
+def _match_backup_code(user, token: str):
+    for device in StaticDevice.objects.filter(user=user, confirmed=True):
+        if device.verify_token(token):
+            return device
+    return None
 
 
 def _throttle_wait(user) -> int:

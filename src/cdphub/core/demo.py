@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import base64
 import csv
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.text import slugify
 
 from cdphub.geography.loader import DATA_DIR
 
@@ -23,6 +23,8 @@ DEMO_TOTP_SECRET = "CDPHUBDEMOTOTPSECRETKEY234567ABC"  # noqa: S105 - published 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - published demo credential
 
 # Multi-authority partnerships; every other upper-tier authority has its own partnership.
+# Authorities replaced since 2022 appear under their 2022 codes: the demo records the change as
+# an agreed footprint change (see REORGANISATIONS).
 MULTI_AUTHORITY = {
     "Greater Manchester Combating Drugs Partnership": [
         "E08000001", "E08000002", "E08000003", "E08000004", "E08000005",
@@ -30,6 +32,15 @@ MULTI_AUTHORITY = {
     ],
     "Berkshire West Combating Drugs Partnership": ["E06000037", "E06000038", "E06000041"],
 }
+# 2022 footprint code -> (date, codes that replaced it), from geography/data/area_changes.csv
+REORGANISATIONS = {
+    "E10000006": ("2023-04-01", ["E06000063", "E06000064"]),  # Cumbria
+    "E10000023": ("2023-04-01", ["E06000065"]),  # North Yorkshire
+    "E10000027": ("2023-04-01", ["E06000066"]),  # Somerset
+    "E08000016": ("2025-04-01", ["E08000038"]),  # Barnsley
+    "E08000019": ("2025-04-01", ["E08000039"]),  # Sheffield
+}
+FOOTPRINTS_FROM = "2022-08-01"
 
 
 @dataclass(frozen=True)
@@ -65,18 +76,34 @@ DEMO_ACCOUNTS = [
 
 
 def demo_footprints() -> list[tuple[str, list[str], str]]:
-    """(partnership name, authority codes, region code) for every demo partnership, covering
-    each of the 153 upper-tier authorities exactly once."""
+    """(partnership name, authority codes on 1 August 2022, region code) for every demo
+    partnership: together they cover each upper-tier authority exactly once."""
     with open(DATA_DIR / "utla2023_reference.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
+    with open(DATA_DIR / "area_changes.csv", newline="", encoding="utf-8") as handle:
+        changes = list(csv.DictReader(handle))
+    old_name = {c["old_code"]: c["old_name"] for c in changes}
     region_of = {row["utla_code_2023"]: row["region_code"] for row in rows}
+    replaced = {new: old for old, (_d, news) in REORGANISATIONS.items() for new in news}
     grouped = {code for codes in MULTI_AUTHORITY.values() for code in codes}
     result = [(name, codes, region_of[codes[0]]) for name, codes in MULTI_AUTHORITY.items()]
+    seen = set()
     for row in rows:
-        if row["utla_code_2023"] not in grouped:
-            result.append((f"{row['utla_name']} Combating Drugs Partnership",
-                           [row["utla_code_2023"]], row["region_code"]))
+        code = replaced.get(row["utla_code_2023"], row["utla_code_2023"])
+        if code in grouped or code in seen:
+            continue
+        seen.add(code)
+        name = old_name.get(code, row["utla_name"])
+        result.append((f"{name} Combating Drugs Partnership", [code], row["region_code"]))
     return sorted(result)
+
+
+def _rationale(codes: list[str]) -> str:
+    if len(codes) > 1:
+        return ("The authorities share a police force, an integrated care system and "
+                "commissioning arrangements; working across the wider footprint improves "
+                "integration, as the guidance asks (chapter 3, Geography).")
+    return "The partnership follows the upper-tier local authority boundary (chapter 3, Geography)."
 
 
 def demo_totp_key_hex() -> str:
@@ -99,14 +126,32 @@ def build_demo(step: Callable[[str], None]) -> dict[str, int]:
     step("geography")
     load_geography()
 
-    step("partnerships")
+    step("partnerships and footprints")
+    from cdphub.partnerships import actions as register
+
     regions = {area.code: area for area in Area.objects.filter(area_type="region")}
+    areas = {area.code: area for area in Area.objects.filter(area_type="utla")}
+    start = dt.date.fromisoformat(FOOTPRINTS_FROM)
     partnerships = {}
-    for name, _codes, region_code in demo_footprints():
-        partnerships[name], _ = Partnership.objects.update_or_create(
-            slug=slugify(name.replace(" Combating Drugs Partnership", "")),
-            defaults={"name": name, "region": regions[region_code]},
-        )
+    for name, codes, _region_code in demo_footprints():
+        partnership = Partnership.objects.filter(name=name).first()
+        if partnership is None:
+            partnership = register.create_partnership(
+                name=name, areas=[areas[c] for c in codes], valid_from=start,
+                rationale=_rationale(codes))
+        partnerships[name] = partnership
+    admin = None
+    for old, (date, news) in REORGANISATIONS.items():
+        partnership = Partnership.objects.filter(coverages__area__code=old).first()
+        if partnership is None or partnership.coverages.filter(area__code__in=news).exists():
+            continue
+        change = register.propose_footprint_change(
+            partnership=partnership, add=[areas[c] for c in news], remove=[areas[old]],
+            effective_from=dt.date.fromisoformat(date),
+            rationale="Local government reorganisation: the authority was replaced "
+                      f"on {date}.")
+        register.agree_footprint_change(change=change, decided_by=admin,
+                                        note="Agreed: statutory boundary change.")
 
     step("demo accounts")
     for account in DEMO_ACCOUNTS:

@@ -54,8 +54,12 @@ class GovukBoundField(BoundField):
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
         attrs.pop("aria-describedby", None)
+        widget = widget or self.field.widget
         base, error = WIDGET_CLASSES.get(self.widget_type, ("", ""))
-        classes = [c for c in (attrs.get("class", ""), base) if c]
+        # Render-time attrs replace the widget's own, so keep the widget's classes (for
+        # example a GOV.UK width class) alongside ours.
+        own = widget.attrs.get("class", "")
+        classes = [c for c in (base, own, attrs.get("class", "")) if c]
         if self.errors and error:
             classes.append(error)
         if classes:
@@ -66,6 +70,52 @@ class GovukBoundField(BoundField):
             attrs.setdefault("autocomplete", "email")
             attrs.setdefault("spellcheck", "false")
         return attrs
+
+
+class DateInput(forms.MultiWidget):
+    """The GOV.UK date input: day, month and year boxes in a fieldset."""
+
+    template_name = "govuk/forms/date_input.html"
+
+    def __init__(self, attrs=None):
+        widgets = [forms.TextInput(), forms.TextInput(), forms.TextInput()]
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value):
+        if value:
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class DateField(forms.MultiValueField):
+    """A date entered as day, month and year, with GOV.UK's error messages."""
+
+    widget = DateInput
+
+    def __init__(self, **kwargs):
+        fields = (forms.CharField(), forms.CharField(), forms.CharField())
+        kwargs.setdefault("require_all_fields", False)
+        super().__init__(fields, **kwargs)
+
+    def compress(self, values):
+        import datetime as dt
+
+        if not values or not any(values):
+            return None
+        day, month, year = (str(v or "").strip() for v in values)
+        missing = [name for name, v in (("day", day), ("month", month), ("year", year)) if not v]
+        if missing:
+            raise forms.ValidationError(
+                f"{self.label or 'The date'} must include a {' and '.join(missing)}.",
+                code="incomplete")
+        try:
+            if len(year) != 4:
+                raise ValueError
+            return dt.date(int(year), int(month), int(day))
+        except ValueError:
+            raise forms.ValidationError(
+                f"{self.label or 'The date'} must be a real date, for example 27 3 2024.",
+                code="invalid") from None
 
 
 class GovukFormRenderer(TemplatesSetting):

@@ -5,5 +5,21 @@ from . import views
 app_name = "partnerships"
 urlpatterns = [
     path("", views.partnership_list, name="list"),
+    path("new/", views.create, name="create"),
+    path("milestones/", views.national_milestones, name="national-milestones"),
+    path("footprint-changes/", views.footprint_changes, name="footprint-changes"),
     path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>/footprint/", views.footprint, name="footprint"),
+    path("<slug:slug>/footprint/propose/", views.propose_footprint_change,
+         name="footprint-propose"),
+    path("<slug:slug>/footprint/<int:pk>/decide/", views.decide_footprint_change,
+         name="footprint-decide"),
+    path("<slug:slug>/people/", views.people, name="people"),
+    path("<slug:slug>/people/add/", views.appoint, name="appoint"),
+    path("<slug:slug>/people/<int:pk>/end/", views.end_appointment, name="end-appointment"),
+    path("<slug:slug>/sro-exception/", views.sro_exception, name="sro-exception"),
+    path("<slug:slug>/coverage/", views.coverage, name="coverage"),
+    path("<slug:slug>/milestones/", views.milestones, name="milestones"),
+    path("<slug:slug>/milestones/record/", views.record_milestone, name="record-milestone"),
+    path("<slug:slug>/history/", views.history, name="history"),
 ]

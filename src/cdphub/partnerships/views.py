@@ -1,43 +1,360 @@
-"""Partnership pages (the full register arrives with issue #3)."""
+"""The register: partnerships, footprints, people and roles, coverage, milestones, history."""
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404, render
+from itertools import chain
 
-from cdphub.accounts.roles import is_central, partnership_ids, region_ids
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+
 from cdphub.core.access import access
+from cdphub.core.clock import today
+from cdphub.framework import guidance
+from cdphub.framework.milestones import OVERDUE
 from cdphub.geography.models import Area, AreaType
 
-from .models import Partnership
+from . import actions
+from .forms import (
+    AppointmentForm,
+    DecisionForm,
+    EndAppointmentForm,
+    FootprintChangeForm,
+    MilestoneCompletionForm,
+    PartnershipForm,
+    SroExceptionForm,
+)
+from .models import Appointment, FootprintChange, Organisation, Partnership, Person
+from .sections import sections_for
+from .status import (
+    core_coverage,
+    current_authorities,
+    leadership,
+    milestone_status,
+    visible_to,
+    with_register,
+)
 
 
-def visible_partnerships(user):
-    """The partnerships this user may read: all for central users, their region's for
-    regional advisers, their own for members."""
-    partnerships = Partnership.objects.select_related("region")
-    if is_central(user):
-        return partnerships
-    from django.db.models import Q
-
-    return partnerships.filter(Q(pk__in=partnership_ids(user)) | Q(region_id__in=region_ids(user)))
+def _partnership(slug: str, **_kwargs) -> Partnership:
+    return get_object_or_404(with_register(Partnership.objects.all()), slug=slug)
 
 
-def _partnership(slug: str) -> Partnership:
-    return get_object_or_404(Partnership.objects.select_related("region"), slug=slug)
+def _apply_error(form, error: actions.RegisterError) -> None:
+    field = error.field if error.field in form.fields else None
+    form.add_error(field, error.message)
+
+
+def _context(request, partnership: Partnership, section: str, **extra) -> dict:
+    return {"partnership": partnership, "section": section,
+            "partnership_sections": sections_for(partnership.slug),
+            "can_edit": request.user.has_perm("partnerships.change_partnership", partnership),
+            "today": today(), **extra}
 
 
 @access("partnerships.view_partnership_list")
 def partnership_list(request):
-    partnerships = visible_partnerships(request.user)
+    partnerships = visible_to(Partnership.objects.select_related("region"), request.user)
     region_code = request.GET.get("region", "")
     if region_code:
         partnerships = partnerships.filter(region__code=region_code)
+    query = request.GET.get("q", "").strip()
+    if query:
+        partnerships = partnerships.filter(name__icontains=query)
     regions = Area.objects.filter(area_type=AreaType.REGION).order_by("name")
     return render(request, "partnerships/list.html", {
-        "partnerships": partnerships, "regions": regions, "region_code": region_code,
+        "partnerships": partnerships, "regions": regions, "region_code": region_code, "q": query,
     })
+
+
+@access("partnerships.add_partnership")
+def create(request):
+    form = PartnershipForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            partnership = actions.create_partnership(
+                name=data["name"], areas=data["authorities"], valid_from=data["valid_from"],
+                rationale=data["rationale"])
+        except actions.RegisterError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, f"{partnership.name} is registered.")
+            return redirect(partnership)
+    return render(request, "partnerships/create.html", {"form": form})
 
 
 @access("partnerships.view_partnership", load=_partnership)
 def detail(request, partnership: Partnership, slug: str):
-    return render(request, "partnerships/detail.html", {"partnership": partnership})
+    on = today()
+    coverage = core_coverage(partnership, on)
+    statuses = milestone_status(partnership, on)
+    return render(request, "partnerships/detail.html", _context(
+        request, partnership, "overview",
+        authorities=current_authorities(partnership, on),
+        leadership=leadership(partnership, on),
+        coverage=coverage,
+        milestones=statuses,
+        overdue=[m for m in statuses if m.status == OVERDUE],
+        pending_changes=partnership.footprint_changes.filter(
+            status=FootprintChange.Status.PROPOSED),
+        current_terms=partnership.terms_of_reference.all()[:1],
+    ))
+
+
+@access("partnerships.view_partnership", load=_partnership)
+def footprint(request, partnership: Partnership, slug: str):
+    return render(request, "partnerships/footprint.html", _context(
+        request, partnership, "footprint",
+        authorities=current_authorities(partnership, today()),
+        coverages=sorted(partnership.coverages.all(), key=lambda c: (c.area.name, c.valid_from)),
+        changes=partnership.footprint_changes.prefetch_related("add_areas", "remove_areas")
+        .select_related("proposed_by", "decided_by"),
+        can_propose=request.user.has_perm("partnerships.propose_footprint_change", partnership),
+        can_decide=request.user.has_perm("partnerships.decide_footprint_change"),
+    ))
+
+
+@access("partnerships.propose_footprint_change", load=_partnership)
+def propose_footprint_change(request, partnership: Partnership, slug: str):
+    form = FootprintChangeForm(data=request.POST or None, partnership=partnership, on=today())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            actions.propose_footprint_change(
+                partnership=partnership, add=data["add_areas"], remove=data["remove_areas"],
+                effective_from=data["effective_from"], rationale=data["rationale"],
+                proposed_by=request.user)
+        except actions.RegisterError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, "Your proposed change has been sent to central government. "
+                                      "It takes effect once a central administrator agrees it.")
+            return redirect("partnerships:footprint", partnership.slug)
+    return render(request, "partnerships/footprint_propose.html",
+                  _context(request, partnership, "footprint", form=form))
+
+
+def _change(slug: str, pk: int) -> FootprintChange:
+    return get_object_or_404(FootprintChange.objects.select_related("partnership"), pk=pk,
+                             partnership__slug=slug)
+
+
+@access("partnerships.decide_footprint_change")
+def decide_footprint_change(request, slug: str, pk: int):
+    change = _change(slug, pk)
+    form = DecisionForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        decision, note = form.cleaned_data["decision"], form.cleaned_data["note"]
+        try:
+            if decision == FootprintChange.Status.AGREED:
+                actions.agree_footprint_change(change=change, decided_by=request.user, note=note)
+            else:
+                actions.decide_footprint_change(change=change, decided_by=request.user,
+                                                status=decision, note=note)
+        except actions.RegisterError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, f"Footprint change {change.get_status_display().lower()}"
+                             if decision != FootprintChange.Status.AGREED
+                             else "Footprint change agreed and applied.")
+            return redirect("partnerships:footprint", slug)
+    return render(request, "partnerships/footprint_decide.html", _context(
+        request, change.partnership, "footprint", change=change, form=form))
+
+
+@access("partnerships.view_national_register")
+def footprint_changes(request):
+    changes = visible_to(Partnership.objects.all(), request.user)
+    pending = (FootprintChange.objects.filter(partnership__in=changes,
+                                              status=FootprintChange.Status.PROPOSED)
+               .select_related("partnership", "proposed_by")
+               .prefetch_related("add_areas", "remove_areas"))
+    return render(request, "partnerships/footprint_changes.html", {
+        "pending": pending,
+        "can_decide": request.user.has_perm("partnerships.decide_footprint_change")})
+
+
+@access("partnerships.view_partnership", load=_partnership)
+def people(request, partnership: Partnership, slug: str):
+    on = today()
+    appointments = sorted(partnership.appointments.all(),
+                          key=lambda a: (a.end_date is not None, a.position, a.person.full_name))
+    return render(request, "partnerships/people.html", _context(
+        request, partnership, "people",
+        leadership=leadership(partnership, on),
+        current=[a for a in appointments if a.is_current_on(on)],
+        past=[a for a in appointments if not a.is_current_on(on)],
+    ))
+
+
+@access("partnerships.change_partnership", load=_partnership)
+def appoint(request, partnership: Partnership, slug: str):
+    form = AppointmentForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                person = _find_or_create_person(data)
+                actions.appoint(
+                    partnership=partnership, person=person, position=data["position"],
+                    sector=data["sector"], start_date=data["start_date"],
+                    sro_role=data.get("sro_role", ""), elected_tier=data.get("elected_tier", ""),
+                    agreed_proposal=data.get("agreed_proposal", False))
+        except actions.RegisterError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, f"{data['full_name']} added.")
+            return redirect("partnerships:people", partnership.slug)
+    return render(request, "partnerships/appoint.html",
+                  _context(request, partnership, "people", form=form))
+
+
+def _find_or_create_person(data) -> Person:
+    organisation = None
+    if data.get("organisation"):
+        organisation, _ = Organisation.objects.get_or_create(
+            name=data["organisation"].strip(), defaults={"sector": data["sector"]})
+    person = None
+    if data.get("email"):
+        person = Person.objects.filter(email__iexact=data["email"]).first()
+    if person is None:
+        person = Person.objects.create(full_name=data["full_name"].strip(),
+                                       job_title=data.get("job_title", ""),
+                                       organisation=organisation, email=data.get("email", ""))
+    else:
+        person.full_name = data["full_name"].strip()
+        person.job_title = data.get("job_title", "") or person.job_title
+        person.organisation = organisation or person.organisation
+        person.save()
+    return person
+
+
+def _appointment(slug: str, pk: int) -> Appointment:
+    return get_object_or_404(Appointment.objects.select_related("partnership", "person"), pk=pk,
+                             partnership__slug=slug)
+
+
+@access("partnerships.change_partnership", load=_partnership)
+def end_appointment(request, partnership: Partnership, slug: str, pk: int):
+    appointment = _appointment(slug, pk)
+    form = EndAppointmentForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.end_appointment(appointment=appointment, end_date=form.cleaned_data["end_date"])
+        except actions.RegisterError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, f"{appointment.person}'s appointment as "
+                                      f"{appointment.get_position_display()} has ended.")
+            return redirect("partnerships:people", slug)
+    return render(request, "partnerships/end_appointment.html", _context(
+        request, partnership, "people", form=form, appointment=appointment))
+
+
+@access("partnerships.change_partnership", load=_partnership)
+def sro_exception(request, partnership: Partnership, slug: str):
+    form = SroExceptionForm(data=request.POST or None, instance=partnership)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "The SRO exception has been recorded.")
+        return redirect("partnerships:people", slug)
+    return render(request, "partnerships/sro_exception.html",
+                  _context(request, partnership, "people", form=form))
+
+
+@access("partnerships.view_partnership", load=_partnership)
+def coverage(request, partnership: Partnership, slug: str):
+    return render(request, "partnerships/coverage.html", _context(
+        request, partnership, "coverage", coverage=core_coverage(partnership, today())))
+
+
+@access("partnerships.view_partnership", load=_partnership)
+def milestones(request, partnership: Partnership, slug: str):
+    return render(request, "partnerships/milestones.html", _context(
+        request, partnership, "milestones", milestones=milestone_status(partnership, today()),
+        completions=partnership.milestone_completions.all()))
+
+
+@access("partnerships.change_partnership", load=_partnership)
+def record_milestone(request, partnership: Partnership, slug: str):
+    form = MilestoneCompletionForm(data=request.POST or None,
+                                   initial={"milestone_key": request.GET.get("milestone")})
+    if request.method == "POST" and form.is_valid():
+        completion = form.save(commit=False)
+        completion.partnership = partnership
+        completion.recorded_by = request.user
+        completion.save()
+        messages.success(request, f"{completion.get_milestone_key_display()} recorded as done "
+                                  f"on {completion.completed_on:%-d %B %Y}.")
+        return redirect("partnerships:milestones", slug)
+    return render(request, "partnerships/record_milestone.html",
+                  _context(request, partnership, "milestones", form=form))
+
+
+@access("partnerships.view_national_register")
+def national_milestones(request):
+    on = today()
+    partnerships = with_register(visible_to(Partnership.objects.all(), request.user))
+    region_code = request.GET.get("region", "")
+    if region_code:
+        partnerships = partnerships.filter(region__code=region_code)
+    only_overdue = request.GET.get("show") == "overdue"
+    rows = []
+    for partnership in partnerships:
+        statuses = milestone_status(partnership, on)
+        if only_overdue and not any(s.status == OVERDUE for s in statuses):
+            continue
+        rows.append((partnership, statuses))
+    return render(request, "partnerships/national_milestones.html", {
+        "rows": rows, "milestones": guidance().milestones, "today": on,
+        "regions": Area.objects.filter(area_type=AreaType.REGION).order_by("name"),
+        "region_code": region_code, "only_overdue": only_overdue,
+        "overdue_count": sum(1 for _p, s in rows for x in s if x.status == OVERDUE),
+    })
+
+
+@access("partnerships.view_partnership", load=_partnership)
+def history(request, partnership: Partnership, slug: str):
+    """Every change to the partnership's records, newest first."""
+    from .models import (
+        Action,
+        Coverage,
+        LocalBodyLink,
+        Meeting,
+        MilestoneCompletion,
+        SubGroup,
+        TermsOfReference,
+    )
+
+    pid = partnership.pk
+    sources = [
+        (Partnership.history.filter(id=pid), "Partnership"),
+        (Coverage.history.filter(partnership_id=pid), "Footprint"),
+        (FootprintChange.history.filter(partnership_id=pid), "Footprint change"),
+        (Appointment.history.filter(partnership_id=pid), "Role"),
+        (TermsOfReference.history.filter(partnership_id=pid), "Terms of reference"),
+        (SubGroup.history.filter(partnership_id=pid), "Sub-group"),
+        (LocalBodyLink.history.filter(partnership_id=pid), "Link to a local body"),
+        (Meeting.history.filter(partnership_id=pid), "Meeting"),
+        (Action.history.filter(partnership_id=pid), "Action"),
+        (MilestoneCompletion.history.filter(partnership_id=pid), "Milestone"),
+    ]
+    limit = 200
+    entries = sorted(
+        chain.from_iterable(
+            ((record, label) for record in qs.select_related("history_user")
+             .order_by("-history_date")[:limit]) for qs, label in sources),
+        key=lambda pair: pair[0].history_date, reverse=True,
+    )[:limit]
+    timeline = []
+    for record, label in entries:
+        changes = []
+        if record.history_type == "~" and record.prev_record is not None:
+            delta = record.diff_against(record.prev_record)
+            changes = [(c.field, c.old, c.new) for c in delta.changes]
+        timeline.append({"record": record, "label": label, "changes": changes,
+                         "what": str(record.instance)})
+    return render(request, "partnerships/history.html",
+                  _context(request, partnership, "history", timeline=timeline))
+

@@ -1,5 +1,7 @@
 """``cdphub demo``: migrate, then load reference data and the synthetic demo data."""
 
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -21,9 +23,19 @@ class Command(BaseCommand):
                                "must never exist in production.")
         console = Console(stderr=True)
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+        database = settings.DATABASES["default"]
+        sqlite_file = (database["ENGINE"].endswith("sqlite3")
+                       and str(database["NAME"]) != ":memory:")
+        if reset and sqlite_file:
+            # A demo database is disposable: start from an empty file.
+            from django.db import connection
+
+            connection.close()
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{database['NAME']}{suffix}").unlink(missing_ok=True)
         with console.status("Migrating the database…") as status:
             call_command("migrate", interactive=False, verbosity=0)
-            if reset:
+            if reset and not sqlite_file:
                 status.update("Emptying the database…")
                 call_command("flush", interactive=False, verbosity=0)
             counts = build_demo(step=lambda what: status.update(f"Loading {what}…"))
