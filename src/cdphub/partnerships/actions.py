@@ -99,9 +99,15 @@ def _region_for(areas: list[Area]) -> Area:
     return max(set(regions), key=lambda r: (regions.count(r), -r.pk))
 
 
+# Words used by the register's own URLs, never given to a partnership.
+RESERVED_SLUGS = {"new", "milestones", "footprint-changes", "register", "import", "export"}
+
+
 def unique_slug(name: str) -> str:
     base = slugify(name.replace("Combating Drugs Partnership", "")).strip("-")[:70] or "partnership"
     slug, n = base, 2
+    if base in RESERVED_SLUGS:
+        slug = f"{base}-{n}"
     while Partnership.objects.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug

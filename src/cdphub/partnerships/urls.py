@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -22,4 +22,13 @@ urlpatterns = [
     path("<slug:slug>/milestones/", views.milestones, name="milestones"),
     path("<slug:slug>/milestones/record/", views.record_milestone, name="record-milestone"),
     path("<slug:slug>/history/", views.history, name="history"),
+    # Governance (terms of reference, sub-groups, links, map) and meetings live in their own
+    # modules; their URL names share this namespace.
+    path("<slug:slug>/governance/", include("cdphub.partnerships.urls_governance")),
+    path("<slug:slug>/meetings/", include("cdphub.partnerships.urls_meetings")),
+    # The return to central government (Appendix 1) for one partnership.
+    path("<slug:slug>/return/", include("cdphub.partnerships.urls_return")),
 ]
+# National register export and bulk import: before the <slug> patterns would be better, but
+# slugs never take these reserved words (see actions.RESERVED_SLUGS).
+urlpatterns.insert(4, path("register/", include("cdphub.partnerships.urls_register")))

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "cdphub.geography",
     "cdphub.accounts",
     "cdphub.partnerships",
+    "cdphub.api",
 ]
 
 MIDDLEWARE = [
