@@ -98,6 +98,29 @@ def demo_footprints() -> list[tuple[str, list[str], str]]:
     return sorted(result)
 
 
+# Which register record each demo account is: (position, sector) in its partnership.
+_ACCOUNT_APPOINTMENT = {
+    "sro": ("sro", None), "partnership_lead": ("partnership_lead", None),
+    "data_lead": ("data_lead", None), "member": ("core_member", None),
+}
+
+
+def _link_person(user, partnership, account: DemoAccount) -> None:
+    """Make the demo account the person who holds the matching role in the register."""
+    position = _ACCOUNT_APPOINTMENT.get(account.role, (None, None))[0]
+    appointments = partnership.appointments.filter(position=position, end_date__isnull=True)
+    if account.role == "member":
+        keyword = "police" if "Inspector" in account.job_title else "treatment_providers"
+        appointments = appointments.filter(sector=keyword)
+    appointment = appointments.select_related("person").first()
+    if appointment is None:
+        return
+    person = appointment.person
+    person.full_name, person.job_title = account.full_name, account.job_title
+    person.email, person.user = account.email, user
+    person.save()
+
+
 def _rationale(codes: list[str]) -> str:
     if len(codes) > 1:
         return ("The authorities share a police force, an integrated care system and "
@@ -153,6 +176,12 @@ def build_demo(step: Callable[[str], None]) -> dict[str, int]:
         register.agree_footprint_change(change=change, decided_by=admin,
                                         note="Agreed: statutory boundary change.")
 
+    step("people and roles")
+    from cdphub.core.clock import today
+    from cdphub.partnerships.demo import build_register_demo
+
+    build_register_demo(today())
+
     step("demo accounts")
     for account in DEMO_ACCOUNTS:
         user, _ = User.objects.update_or_create(
@@ -168,6 +197,8 @@ def build_demo(step: Callable[[str], None]) -> dict[str, int]:
             partnership=partnerships.get(account.partnership),
             region=regions.get(account.region),
         )
+        if account.partnership:
+            _link_person(user, partnerships[account.partnership], account)
         if account.role in TWO_FACTOR_ROLES:
             TOTPDevice.objects.filter(user=user).delete()
             TOTPDevice.objects.create(user=user, name="Demo authenticator",

@@ -81,6 +81,9 @@ class DateInput(forms.MultiWidget):
         widgets = [forms.TextInput(), forms.TextInput(), forms.TextInput()]
         super().__init__(widgets, attrs)
 
+    def id_for_label(self, id_):
+        return f"{id_}_0" if id_ else id_  # the day box, for labels and the error summary
+
     def decompress(self, value):
         if value:
             return [value.day, value.month, value.year]
@@ -125,7 +128,20 @@ class GovukFormRenderer(TemplatesSetting):
 
 
 class GovukFormMixin:
-    """Adds the error summary's entries (field id → message) for the page template."""
+    """GOV.UK error messages for empty required fields ("Enter…"/"Choose…"), and the error
+    summary's entries (field id → message) for the page template."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if field.error_messages.get("required") != forms.Field.default_error_messages[
+                    "required"]:
+                continue
+            label = str(field.label or "this").strip()
+            label = label[0].lower() + label[1:] if label[:2] != label[:2].upper() else label
+            verb = "Choose" if isinstance(field, (forms.ChoiceField, forms.ModelChoiceField,
+                                                  forms.BooleanField)) else "Enter"
+            field.error_messages["required"] = f"{verb} {label}."
 
     def error_summary(self) -> list[tuple[str, str]]:
         entries = []

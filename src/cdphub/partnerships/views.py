@@ -352,7 +352,9 @@ def history(request, partnership: Partnership, slug: str):
         changes = []
         if record.history_type == "~" and record.prev_record is not None:
             delta = record.diff_against(record.prev_record)
-            changes = [(c.field, c.old, c.new) for c in delta.changes]
+            meta = record.instance._meta
+            changes = [(meta.get_field(c.field).verbose_name, c.old, c.new)
+                       for c in delta.changes]
         timeline.append({"record": record, "label": label, "changes": changes,
                          "what": str(record.instance)})
     return render(request, "partnerships/history.html",
