@@ -51,6 +51,7 @@ class DemoAccount:
     role: str
     partnership: str | None = None  # partnership name
     region: str | None = None  # region code
+    organisation: str = ""
 
 
 GM = "Greater Manchester Combating Drugs Partnership"
@@ -62,16 +63,18 @@ DEMO_ACCOUNTS = [
                 "central_analyst"),
     DemoAccount("regional.adviser@example.org", "Helen Barker", "Regional Adviser, North West",
                 "regional_adviser", region="E12000002"),
-    DemoAccount("sro@example.org", "Andrew Lewis", "Director of Public Health, Manchester",
-                "sro", partnership=GM),
+    DemoAccount("sro@example.org", "Andrew Lewis", "Director of Public Health",
+                "sro", partnership=GM, organisation="Manchester City Council"),
     DemoAccount("lead@example.org", "Grace Miller", "Drug and Alcohol Strategy Manager",
-                "partnership_lead", partnership=GM),
+                "partnership_lead", partnership=GM,
+                organisation="Greater Manchester Combined Authority"),
     DemoAccount("data.lead@example.org", "Sam Patel", "Public Health Intelligence Lead",
-                "data_lead", partnership=GM),
-    DemoAccount("member@example.org", "Chris Jordan", "Detective Inspector, GMP",
-                "member", partnership=GM),
+                "data_lead", partnership=GM,
+                organisation="Greater Manchester Combined Authority"),
+    DemoAccount("member@example.org", "Chris Jordan", "Detective Inspector",
+                "member", partnership=GM, organisation="Greater Manchester Police"),
     DemoAccount("member.berkshire@example.org", "Lucy Evans", "Treatment Service Manager",
-                "member", partnership=BERKSHIRE),
+                "member", partnership=BERKSHIRE, organisation="Change Grow Live"),
 ]
 
 
@@ -110,15 +113,23 @@ def _link_person(user, partnership, account: DemoAccount) -> None:
     position = _ACCOUNT_APPOINTMENT.get(account.role, (None, None))[0]
     appointments = partnership.appointments.filter(position=position, end_date__isnull=True)
     if account.role == "member":
-        keyword = "police" if "Inspector" in account.job_title else "treatment_providers"
+        keyword = "police" if "Police" in account.organisation else "treatment_providers"
         appointments = appointments.filter(sector=keyword)
     appointment = appointments.select_related("person").first()
     if appointment is None:
         return
+    from cdphub.partnerships.models import Organisation
+
     person = appointment.person
     person.full_name, person.job_title = account.full_name, account.job_title
     person.email, person.user = account.email, user
+    if account.organisation:
+        person.organisation, _ = Organisation.objects.get_or_create(
+            name=account.organisation, defaults={"sector": appointment.sector})
     person.save()
+    if account.role == "sro":  # a director of public health: one of the expected roles
+        appointment.sro_role, appointment.sector = "la_director", "local_authority_officials"
+        appointment.save()
 
 
 def _rationale(codes: list[str]) -> str:
