@@ -41,6 +41,7 @@ EXPECTED = {
     "partnerships:footprint-changes": ({}, NATIONAL),
     "partnerships:detail": ({"slug": partnership_a}, READ_PARTNERSHIP_A),
     "partnerships:footprint": ({"slug": partnership_a}, READ_PARTNERSHIP_A),
+    "partnerships:footprint-rationale": ({"slug": partnership_a}, EDIT_PARTNERSHIP_A),
     "partnerships:footprint-propose": ({"slug": partnership_a}, PROPOSE),
     "partnerships:footprint-decide": ({"slug": partnership_a, "pk": a_footprint_change},
                                       CENTRAL_ADMIN),

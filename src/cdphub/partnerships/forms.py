@@ -130,6 +130,13 @@ class SroExceptionForm(GovukModelForm):
         return cleaned
 
 
+class RationaleForm(GovukModelForm):
+    class Meta:
+        model = Partnership
+        fields = ["footprint_rationale"]
+        widgets = {"footprint_rationale": forms.Textarea(attrs={"rows": 5})}
+
+
 class MilestoneCompletionForm(GovukModelForm):
     completed_on = DateField(label="Date done")
     link = forms.URLField(label="Link to the document (optional)", required=False,

@@ -10,6 +10,7 @@ urlpatterns = [
     path("footprint-changes/", views.footprint_changes, name="footprint-changes"),
     path("<slug:slug>/", views.detail, name="detail"),
     path("<slug:slug>/footprint/", views.footprint, name="footprint"),
+    path("<slug:slug>/footprint/rationale/", views.edit_rationale, name="footprint-rationale"),
     path("<slug:slug>/footprint/propose/", views.propose_footprint_change,
          name="footprint-propose"),
     path("<slug:slug>/footprint/<int:pk>/decide/", views.decide_footprint_change,

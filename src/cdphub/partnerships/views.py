@@ -22,6 +22,7 @@ from .forms import (
     FootprintChangeForm,
     MilestoneCompletionForm,
     PartnershipForm,
+    RationaleForm,
     SroExceptionForm,
 )
 from .models import Appointment, FootprintChange, Organisation, Partnership, Person
@@ -113,6 +114,17 @@ def footprint(request, partnership: Partnership, slug: str):
         can_propose=request.user.has_perm("partnerships.propose_footprint_change", partnership),
         can_decide=request.user.has_perm("partnerships.decide_footprint_change"),
     ))
+
+
+@access("partnerships.change_partnership", load=_partnership)
+def edit_rationale(request, partnership: Partnership, slug: str):
+    form = RationaleForm(data=request.POST or None, instance=partnership)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "The rationale for the footprint has been saved.")
+        return redirect("partnerships:footprint", slug)
+    return render(request, "partnerships/rationale.html",
+                  _context(request, partnership, "footprint", form=form))
 
 
 @access("partnerships.propose_footprint_change", load=_partnership)

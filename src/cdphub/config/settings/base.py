@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "rules",
     "simple_history",
     "csp",
+    "ninja",  # the API documentation's Swagger UI from local static files, not a CDN
     "cdphub.core",
     "cdphub.geography",
     "cdphub.accounts",
