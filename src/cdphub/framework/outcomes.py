@@ -1,0 +1,108 @@
+"""The National Combating Drugs Outcomes Framework as data (pure Python, no Django).
+
+``outcomes_framework()`` reads ``data/outcomes_2022.toml``: the 6 outcomes, their headline and
+supporting metrics with everything needed to compute and judge them, and the Box 1
+commitments. Local metrics that partnerships define themselves live in the database
+(``cdphub.outcomes``), not here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+
+from . import DATA_DIR
+
+GEOGRAPHIES = ("england", "region", "pfa", "utla")
+PERIOD_TYPES = ("calendar", "financial", "pooled_3_calendar", "rolling_12_months", "quarter",
+                "survey_year")
+METHODS = ("count", "crude-rate", "proportion", "dsr", "isr", "mean")
+POLARITIES = ("high", "low", "none")
+KINDS = ("headline", "supporting", "local")
+DISCLOSURE_RULES = ("suppress-1-4", "round-5", "none")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    key: str
+    label: str
+    tier: str  # strategic or intermediate
+    source: str
+
+
+@dataclass(frozen=True)
+class MetricDefinition:
+    key: str
+    outcome: str
+    kind: str
+    name: str
+    definition: str
+    source: str
+    geography: str
+    frequency: str
+    period_type: str
+    unit: str
+    multiplier: int
+    method: str
+    polarity: str
+    breakdowns: tuple[str, ...] = field(default_factory=tuple)
+    confidence: int = 95
+    disclosure: str = "suppress-1-4"
+    cite: str = ""
+
+    def __post_init__(self):
+        for name, allowed in (("geography", GEOGRAPHIES), ("period_type", PERIOD_TYPES),
+                              ("method", METHODS), ("polarity", POLARITIES), ("kind", KINDS),
+                              ("disclosure", DISCLOSURE_RULES)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"metric {self.key}: {name} must be one of {allowed}, "
+                                 f"not {getattr(self, name)!r}")
+
+
+@dataclass(frozen=True)
+class Commitment:
+    key: str
+    label: str
+    by: str
+    source: str
+    unit: str = ""
+    target: int | None = None
+    metric: str | None = None
+
+
+@dataclass(frozen=True)
+class OutcomesFramework:
+    title: str
+    outcomes: tuple[Outcome, ...]
+    metrics: tuple[MetricDefinition, ...]
+    commitments: tuple[Commitment, ...]
+
+    def metric(self, key: str) -> MetricDefinition:
+        for metric in self.metrics:
+            if metric.key == key:
+                return metric
+        raise KeyError(key)
+
+    def metrics_for(self, outcome: str) -> list[MetricDefinition]:
+        return [m for m in self.metrics if m.outcome == outcome]
+
+
+@cache
+def outcomes_framework(edition: str = "outcomes_2022") -> OutcomesFramework:
+    with open(DATA_DIR / f"{edition}.toml", "rb") as handle:
+        data = tomllib.load(handle)
+    outcomes = tuple(Outcome(**row) for row in data["outcomes"])
+    keys = {o.key for o in outcomes}
+    metrics = []
+    for row in data["metrics"]:
+        metric = MetricDefinition(**{**row, "breakdowns": tuple(row.get("breakdowns", ()))})
+        if metric.outcome not in keys:
+            raise ValueError(f"metric {metric.key}: unknown outcome {metric.outcome!r}")
+        metrics.append(metric)
+    return OutcomesFramework(
+        title=data["edition"]["title"],
+        outcomes=outcomes,
+        metrics=tuple(metrics),
+        commitments=tuple(Commitment(**row) for row in data["commitments"]),
+    )

@@ -1,0 +1,42 @@
+"""The outcomes framework as the guidance's Figure 1 lists it."""
+
+from cdphub.framework.outcomes import outcomes_framework
+
+
+def test_six_outcomes_three_strategic_three_intermediate():
+    framework = outcomes_framework()
+    assert [o.tier for o in framework.outcomes].count("strategic") == 3
+    assert [o.tier for o in framework.outcomes].count("intermediate") == 3
+
+
+def test_eleven_headline_metrics_as_figure_1_lists_them():
+    framework = outcomes_framework()
+    headline = [m for m in framework.metrics if m.kind == "headline"]
+    assert len(headline) == 11
+    per_outcome = {o.key: len([m for m in headline if m.outcome == o.key])
+                   for o in framework.outcomes}
+    assert per_outcome == {"reduce_use": 2, "reduce_crime": 2, "reduce_deaths_harm": 2,
+                           "reduce_supply": 2, "increase_treatment": 2, "improve_recovery": 1}
+
+
+def test_enforcement_counts_take_no_better_or_worse_judgement():
+    framework = outcomes_framework()
+    assert framework.metric("county_lines_closed").polarity == "none"
+    assert framework.metric("ocg_disruptions").polarity == "none"
+    assert framework.metric("drug_misuse_deaths").polarity == "low"
+    assert framework.metric("drug_misuse_deaths").method == "dsr"
+
+
+def test_supporting_metrics_named_in_the_guidance_are_there():
+    keys = {m.key for m in outcomes_framework().metrics if m.kind == "supporting"}
+    assert keys == {"deaths_in_treatment", "acceptability_of_drug_use", "meaningful_activity",
+                    "children_in_need_drugs"}
+
+
+def test_box_1_commitments_link_to_known_metrics():
+    framework = outcomes_framework()
+    metric_keys = {m.key for m in framework.metrics}
+    assert {c.key for c in framework.commitments} >= {"deaths_prevented", "county_lines",
+                                                      "new_treatment_places", "ocg_disruptions"}
+    assert all(c.metric in metric_keys for c in framework.commitments if c.metric)
+    assert framework.commitments[0].target == 1000
