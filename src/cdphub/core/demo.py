@@ -193,6 +193,13 @@ def build_demo(step: Callable[[str], None]) -> dict[str, int]:
 
     build_register_demo(today())
 
+    step("governance and meetings")
+    import random
+
+    from cdphub.partnerships.demo_governance import build_governance_demo
+
+    build_governance_demo(Partnership.objects.order_by("name"), random.Random(2022), today())
+
     step("demo accounts")
     for account in DEMO_ACCOUNTS:
         user, _ = User.objects.update_or_create(

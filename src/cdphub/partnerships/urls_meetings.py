@@ -1,3 +1,13 @@
-"""URL patterns for this part of the register (names share the 'partnerships' namespace)."""
+"""Meetings and actions, under ``<slug>/meetings/`` (names share the 'partnerships' namespace)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_meetings as views
+
+urlpatterns = [
+    path("", views.meetings, name="meetings"),
+    path("new/", views.meeting_create, name="meeting-create"),
+    path("<int:pk>/", views.meeting_detail, name="meeting-detail"),
+    path("actions/", views.action_list, name="actions"),
+    path("actions/<int:pk>/", views.action_update, name="action-update"),
+]
