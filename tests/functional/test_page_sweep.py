@@ -23,6 +23,30 @@ def test_every_partnership_section_and_form_passes_axe(web, demo):
         web.page.locator("main form button[type=submit]").last.click()
         web.check()
         assert web.page.locator(".govuk-error-summary").count() == 1, path
-    for path in ["/partnerships/", "/partnerships/new/", "/partnerships/milestones/",
+    # Governance and meetings: forms and detail pages.
+    from cdphub.partnerships.models import Action, Meeting, SubGroup, TermsOfReference
+
+    gm = "/partnerships/greater-manchester"
+    terms = TermsOfReference.objects.filter(partnership__slug="greater-manchester").first()
+    meeting = Meeting.objects.filter(partnership__slug="greater-manchester").first()
+    group = SubGroup.objects.filter(partnership__slug="greater-manchester").first()
+    action = Action.objects.filter(partnership__slug="greater-manchester").first()
+    pages = [f"{gm}/governance/terms-of-reference/new/", f"{gm}/governance/sub-groups/new/",
+             f"{gm}/governance/links/new/", f"{gm}/meetings/new/", f"{gm}/meetings/actions/",
+             f"{gm}/meetings/actions/?show=overdue", f"{gm}/footprint/rationale/",
+             f"{gm}/return/"]
+    if terms:
+        pages.append(f"{gm}/governance/terms-of-reference/{terms.version}/")
+    if meeting:
+        pages.append(f"{gm}/meetings/{meeting.pk}/")
+    if group:
+        pages.append(f"{gm}/governance/sub-groups/{group.pk}/")
+    if action:
+        pages.append(f"{gm}/meetings/actions/{action.pk}/")
+    assert terms and meeting and group and action, "the demo has governance records"
+    for path in pages:
+        web.goto(path)
+    for path in ["/partnerships/", "/partnerships/new/", "/partnerships/register/",
+                 "/partnerships/register/import/", "/partnerships/milestones/",
                  "/partnerships/footprint-changes/", "/partnerships/milestones/?show=overdue"]:
         web.goto(path)

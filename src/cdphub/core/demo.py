@@ -132,6 +132,22 @@ def _link_person(user, partnership, account: DemoAccount) -> None:
         appointment.save()
 
 
+def _flagship_terms(partnership) -> None:
+    """The partnership most demo accounts belong to has agreed terms of reference, so the
+    demo shows a complete governance page (other partnerships show the gaps)."""
+    from cdphub.framework import guidance
+    from cdphub.partnerships.governance import create_terms
+
+    if partnership.terms_of_reference.exists():
+        return
+    checklist = {content.key: (True, f"Section {n}") for n, content in
+                 enumerate(guidance().terms_of_reference_contents, start=1)}
+    checklist["local_outcomes"] = (False, "")
+    create_terms(partnership=partnership, checklist=checklist, agreed_on=dt.date(2022, 9, 21),
+                 review_due=dt.date(2026, 9, 30),
+                 notes="Agreed at the Greater Manchester Drug and Alcohol Transformation Board.")
+
+
 def _rationale(codes: list[str]) -> str:
     if len(codes) > 1:
         return ("The authorities share a police force, an integrated care system and "
@@ -199,6 +215,7 @@ def build_demo(step: Callable[[str], None]) -> dict[str, int]:
     from cdphub.partnerships.demo_governance import build_governance_demo
 
     build_governance_demo(Partnership.objects.order_by("name"), random.Random(2022), today())
+    _flagship_terms(partnerships[GM])
 
     step("demo accounts")
     for account in DEMO_ACCOUNTS:
