@@ -11,7 +11,9 @@ import os
 import sys
 
 # Commands that never touch the database: module path of a ``main(argv)`` function.
-STANDALONE_COMMANDS: dict[str, str] = {}
+STANDALONE_COMMANDS: dict[str, str] = {
+    "stats": "cdphub.stats.cli",
+}
 
 
 def main(argv: list[str] | None = None) -> int:
