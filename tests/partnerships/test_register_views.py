@@ -169,3 +169,18 @@ def test_partnership_list_for_a_member_is_only_their_own(client, registered):
     sign_in(client, registered.member_a)
     page = client.get(reverse("partnerships:list")).content.decode()
     assert "Greater Manchester CDP" in page and "Berkshire West CDP" not in page
+
+
+@override_settings(CDPHUB_TODAY="2023-06-01")
+def test_national_milestones_download_as_csv_is_audited(client, registered):
+    from cdphub.accounts.models import AuditEvent
+
+    sign_in(client, registered.central_admin)
+    response = client.get(reverse("partnerships:national-milestones") + "?format=csv")
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "partnership,region,milestone,due_on,status,completed_on,evidence"
+    assert any(line.startswith("Greater Manchester CDP,North West,Agree terms of reference")
+               and ",overdue," in line for line in lines)
+    assert len(lines) == 1 + 2 * 8  # two partnerships, eight milestones each
+    assert AuditEvent.objects.filter(kind="export", target__contains="milestone").exists()

@@ -318,12 +318,38 @@ def national_milestones(request):
         if only_overdue and not any(s.status == OVERDUE for s in statuses):
             continue
         rows.append((partnership, statuses))
+    if request.GET.get("format") == "csv":
+        return _milestones_csv(request, rows)
     return render(request, "partnerships/national_milestones.html", {
         "rows": rows, "milestones": guidance().milestones, "today": on,
         "regions": Area.objects.filter(area_type=AreaType.REGION).order_by("name"),
         "region_code": region_code, "only_overdue": only_overdue,
         "overdue_count": sum(1 for _p, s in rows for x in s if x.status == OVERDUE),
     })
+
+
+def _milestones_csv(request, rows):
+    import csv
+
+    from django.http import HttpResponse
+
+    from cdphub.accounts.audit import record
+    from cdphub.accounts.models import AuditEvent
+
+    record(AuditEvent.Kind.EXPORT, request=request, target="national milestone table (CSV)",
+           filters=request.GET.dict())
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cdphub-milestones-{today()}.csv"'
+    response.write("\ufeff")  # so spreadsheet programs read UTF-8
+    writer = csv.writer(response)
+    writer.writerow(["partnership", "region", "milestone", "due_on", "status", "completed_on",
+                     "evidence"])
+    for partnership, statuses in rows:
+        for m in statuses:
+            writer.writerow([partnership.name, partnership.region.name, m.milestone.label,
+                             m.due_on.isoformat(), m.status,
+                             m.completed_on.isoformat() if m.completed_on else "", m.evidence])
+    return response
 
 
 @access("partnerships.view_partnership", load=_partnership)
