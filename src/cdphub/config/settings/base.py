@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "cdphub.geography",
     "cdphub.accounts",
     "cdphub.partnerships",
+    "cdphub.outcomes",
     "cdphub.api",
 ]
 

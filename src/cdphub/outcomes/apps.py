@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class OutcomesConfig(AppConfig):
+    name = "cdphub.outcomes"
+    verbose_name = "Outcomes"
+
+    def ready(self) -> None:
+        from . import roles  # noqa: F401
