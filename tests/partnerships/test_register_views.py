@@ -184,3 +184,20 @@ def test_national_milestones_download_as_csv_is_audited(client, registered):
                and ",overdue," in line for line in lines)
     assert len(lines) == 1 + 2 * 8  # two partnerships, eight milestones each
     assert AuditEvent.objects.filter(kind="export", target__contains="milestone").exists()
+
+
+def test_history_includes_checklist_items_and_decisions(client, registered):
+    from cdphub.partnerships.models import Decision, Meeting, TermsOfReference, TermsOfReferenceItem
+
+    terms = TermsOfReference.objects.create(partnership=registered.partnership_a, version=1)
+    TermsOfReferenceItem.objects.create(terms=terms, content_key="meeting_frequency",
+                                        addressed=True, where="Section 5")
+    meeting = Meeting.objects.create(partnership=registered.partnership_a, held_on="2023-01-10")
+    Decision.objects.create(meeting=meeting, text="Adopt the treatment workforce plan")
+    other = Meeting.objects.create(partnership=registered.partnership_b, held_on="2023-01-10")
+    Decision.objects.create(meeting=other, text="Something in Berkshire")
+    sign_in(client, registered.member_a)
+    text = client.get(reverse("partnerships:history", args=["greater-manchester"])).content.decode()
+    assert "Terms of reference checklist added" in text
+    assert "Decision added: Adopt the treatment workforce plan" in text
+    assert "Something in Berkshire" not in text

@@ -358,11 +358,13 @@ def history(request, partnership: Partnership, slug: str):
     from .models import (
         Action,
         Coverage,
+        Decision,
         LocalBodyLink,
         Meeting,
         MilestoneCompletion,
         SubGroup,
         TermsOfReference,
+        TermsOfReferenceItem,
     )
 
     pid = partnership.pk
@@ -372,9 +374,12 @@ def history(request, partnership: Partnership, slug: str):
         (FootprintChange.history.filter(partnership_id=pid), "Footprint change"),
         (Appointment.history.filter(partnership_id=pid), "Role"),
         (TermsOfReference.history.filter(partnership_id=pid), "Terms of reference"),
+        (TermsOfReferenceItem.history.filter(terms__partnership_id=pid),
+         "Terms of reference checklist"),
         (SubGroup.history.filter(partnership_id=pid), "Sub-group"),
         (LocalBodyLink.history.filter(partnership_id=pid), "Link to a local body"),
         (Meeting.history.filter(partnership_id=pid), "Meeting"),
+        (Decision.history.filter(meeting__partnership_id=pid), "Decision"),
         (Action.history.filter(partnership_id=pid), "Action"),
         (MilestoneCompletion.history.filter(partnership_id=pid), "Milestone"),
     ]
