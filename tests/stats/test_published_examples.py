@@ -44,6 +44,10 @@ def test_wilson_matches_newcombe_1998(x, n, lower, upper):
 # ApJ 303:336–346. Table 1 (upper limits) and Table 3 (lower limits), single-sided
 # confidence levels 0.975 and 0.999, i.e. two-sided 95% and 99.8% exact Poisson limits,
 # for n = 0 … 10 events (3 decimals for the upper limits, 3 significant digits below 1).
+# These values were transcribed from memory of the table, so they are also spot-checked
+# against other published statements of the same limits: the epitools R documentation
+# (pois.exact: "for x = 0 ... the upper confidence limit ... 3.689") and the Garwood-method
+# description "for k = 10 the 95 percent interval is approximately 4.80 to 18.39".
 GEHRELS_95 = {
     0: (0.0, 3.689),
     1: (0.0253, 5.572),
