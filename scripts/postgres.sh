@@ -1,8 +1,10 @@
 # Sourced by ./dev: make sure a PostgreSQL server is available for the test suite.
 #
 # If CDPHUB_TEST_POSTGRES_URL is set, that server is used as it is. Otherwise cdphub runs its
-# own throwaway cluster in .cache/postgres (installed from Debian packages if needed),
-# listening on 127.0.0.1 only, and exports CDPHUB_TEST_POSTGRES_URL pointing at it.
+# own throwaway cluster (installed from Debian packages if needed), listening on 127.0.0.1
+# only, and exports CDPHUB_TEST_POSTGRES_URL pointing at it. The cluster lives under /tmp, not
+# in the checkout: as root the server runs as the postgres user, who may not be able to
+# reach a checkout inside a private home directory.
 
 CDPHUB_PG_PORT="${CDPHUB_PG_PORT:-54329}"
 
@@ -23,7 +25,8 @@ ensure_postgres() {
     say "Using the PostgreSQL server already running on 127.0.0.1:$CDPHUB_PG_PORT"
     return 0
   fi
-  local base="$ROOT/.cache/postgres" as_pg=()
+  local base="${TMPDIR:-/tmp}/cdphub-postgres-$(id -u)-$(printf '%s' "$ROOT" | cksum | cut -d' ' -f1)"
+  local as_pg=()
   local data="$base/data" sock="$base/run"
   mkdir -p "$base" "$sock"
   if [ "$(id -u)" = 0 ]; then
@@ -32,7 +35,7 @@ ensure_postgres() {
     as_pg=(runuser -u postgres --)
   fi
   if [ ! -f "$data/PG_VERSION" ]; then
-    say "Creating a throwaway PostgreSQL cluster in .cache/postgres"
+    say "Creating a throwaway PostgreSQL cluster in $base"
     "${as_pg[@]}" "$pgbin/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 \
       --no-locale >"$base/initdb.log" 2>&1 || { cat "$base/initdb.log" >&2; return 1; }
   fi
