@@ -36,13 +36,15 @@ ensure_postgres() {
   fi
   if [ ! -f "$data/PG_VERSION" ]; then
     say "Creating a throwaway PostgreSQL cluster in $base"
-    "${as_pg[@]}" "$pgbin/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 \
-      --no-locale >"$base/initdb.log" 2>&1 || { cat "$base/initdb.log" >&2; return 1; }
+    (cd "$base" && "${as_pg[@]}" "$pgbin/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 \
+      --no-locale >"$base/initdb.log" 2>&1) || { cat "$base/initdb.log" >&2; return 1; }
   fi
+  cd "$base"  # the postgres user may not be able to enter the checkout
   if ! "${as_pg[@]}" "$pgbin/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     say "Starting PostgreSQL on 127.0.0.1:$CDPHUB_PG_PORT"
     "${as_pg[@]}" "$pgbin/pg_ctl" -D "$data" -l "$base/server.log" -w -t 60 \
       -o "-c listen_addresses=127.0.0.1 -p $CDPHUB_PG_PORT -k $sock -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-      start >/dev/null || { tail -n 20 "$base/server.log" >&2; return 1; }
+      start >/dev/null || { tail -n 20 "$base/server.log" >&2; cd "$ROOT"; return 1; }
   fi
+  cd "$ROOT"
 }
