@@ -131,11 +131,11 @@ class Membership(models.Model):
             models.CheckConstraint(
                 name="membership_scope_matches_role",
                 condition=(
-                    Q(role__in=[r.value for r in CENTRAL_ROLES],
+                    Q(role__in=sorted(r.value for r in CENTRAL_ROLES),
                       partnership__isnull=True, region__isnull=True)
-                    | Q(role__in=[r.value for r in REGIONAL_ROLES],
+                    | Q(role__in=sorted(r.value for r in REGIONAL_ROLES),
                         partnership__isnull=True, region__isnull=False)
-                    | Q(role__in=[r.value for r in PARTNERSHIP_ROLES],
+                    | Q(role__in=sorted(r.value for r in PARTNERSHIP_ROLES),
                         partnership__isnull=False, region__isnull=True)
                 ),
                 violation_error_message="A central role has no partnership or region; a "
