@@ -7,6 +7,7 @@ urlpatterns = [
     path("account/", include("cdphub.accounts.urls")),
     path("areas/", include("cdphub.geography.urls")),
     path("partnerships/", include("cdphub.partnerships.urls")),
+    path("outcomes/", include("cdphub.outcomes.urls")),
     path("api/v1/", api.urls),
 ]
 

@@ -12,6 +12,8 @@ def _navigation(request) -> list[dict]:
     items += [
         ("Partnerships", "partnerships:list", "partnerships.view_partnership_list"),
         ("Areas", "geography:index", "geography.view_area"),
+        ("Metrics", "outcomes:metrics", "outcomes.view_metric"),
+        ("Data loads", "outcomes:loads", "outcomes.view_loads"),
         ("Roles", "accounts:roles", "accounts.manage_roles"),
         ("Audit log", "accounts:audit-log", "accounts.view_audit_log"),
     ]

@@ -217,6 +217,13 @@ def build_demo(step: Callable[[str], None]) -> dict[str, int]:
     build_governance_demo(Partnership.objects.order_by("name"), random.Random(2022), today())
     _flagship_terms(partnerships[GM])
 
+    step("outcomes data")
+    from cdphub.outcomes.catalogue import sync_catalogue
+    from cdphub.outcomes.demo import build_outcomes_demo
+
+    sync_catalogue()
+    build_outcomes_demo(today())
+
     step("demo accounts")
     for account in DEMO_ACCOUNTS:
         user, _ = User.objects.update_or_create(

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "ninja",  # the API documentation's Swagger UI from local static files, not a CDN
+    "django_tasks",
+    "django_tasks_db",
     "cdphub.core",
     "cdphub.geography",
     "cdphub.accounts",
@@ -167,11 +169,22 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Uploads: refuse large bodies outright; files above the memory limit stream to disk.
-CDPHUB_MAX_UPLOAD_BYTES = int(os.environ.get("CDPHUB_MAX_UPLOAD_BYTES", 50 * 1024 * 1024))
+# Uploads: refuse large bodies outright; files above the memory limit stream to disk. Data
+# files may be up to 100 MB (``cdphub.outcomes.forms``), so the body limit leaves room for the
+# rest of the form.
+CDPHUB_MAX_UPLOAD_BYTES = int(os.environ.get("CDPHUB_MAX_UPLOAD_BYTES", 101 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+
+# Background work (data loads): tasks are stored in the database and run by a worker,
+# ``cdphub db_worker`` (started beside the web server by ./dev demo and ./dev serve).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

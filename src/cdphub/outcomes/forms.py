@@ -1,0 +1,119 @@
+"""Forms for loading and withdrawing metric data."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import FileExtensionValidator
+from django.db.models import Q
+
+from cdphub.accounts.models import LEAD_ROLES
+from cdphub.accounts.roles import is_central, partnership_ids
+from cdphub.core.forms import GovukForm
+from cdphub.partnerships.models import Partnership
+
+from .models import DataLoad, Metric
+
+MAX_LOAD_BYTES = 100 * 1024 * 1024
+NATIONAL = ""
+
+
+class LoadForm(GovukForm):
+    file = forms.FileField(
+        label="Upload a file",
+        help_text="A CSV file or an Excel workbook (.xlsx, first sheet), up to 100MB.",
+        validators=[FileExtensionValidator(
+            ["csv", "xlsx"], message="The selected file must be a CSV or an Excel workbook "
+            "(.xlsx).")],
+        error_messages={"required": "Select a CSV or XLSX file.",
+                        "empty": "The selected file is empty."},
+        widget=forms.ClearableFileInput(attrs={
+            "accept": ".csv,.xlsx,text/csv,"
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+    )
+    format = forms.ChoiceField(
+        label="What is in the file?", choices=DataLoad.Format.choices,
+        widget=forms.RadioSelect,
+        help_text="The cdphub long format has one row per figure; a Fingertips export is the "
+        "CSV Fingertips downloads for one indicator; a record-level file has one row per "
+        "person or event, counted as it loads.",
+    )
+    metric = forms.ModelChoiceField(
+        label="Metric (optional)", queryset=Metric.objects.none(), required=False,
+        empty_label="The file has a metric column",
+        help_text="Needed for a Fingertips export. For the other formats, choose one only if "
+        "the file has no metric column.",
+    )
+    partnership = forms.ChoiceField(
+        label="Whose data is it?", required=False,
+        error_messages={"required": "Choose the partnership the data is for.",
+                        "invalid_choice": "Choose one of your partnerships."})
+    is_synthetic = forms.BooleanField(
+        label="This is synthetic (made-up) data, for demonstrations and testing",
+        required=False)
+    notes = forms.CharField(label="Notes (optional)", required=False, max_length=2000,
+                            widget=forms.Textarea(attrs={"rows": 3}),
+                            help_text="For example, where the figures came from.")
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.central = is_central(user)
+        if self.central:
+            partnerships = Partnership.objects.order_by("name")
+            choices = [(NATIONAL, "National data (no partnership)")]
+            self.fields["partnership"].help_text = (
+                "National data can hold any metric; a partnership's data only its own local "
+                "metrics.")
+            metrics = Metric.objects.all()
+        else:
+            own = partnership_ids(user, LEAD_ROLES)
+            partnerships = Partnership.objects.filter(pk__in=own).order_by("name")
+            choices = []
+            self.fields["partnership"].required = True
+            self.fields["partnership"].help_text = (
+                "A partnership's data can hold only its own local metrics.")
+            metrics = Metric.objects.filter(Q(partnership_id__in=own))
+        self.fields["partnership"].choices = choices + [(p.slug, p.name) for p in partnerships]
+        if not self.central and len(self.fields["partnership"].choices) == 1:
+            self.fields["partnership"].initial = self.fields["partnership"].choices[0][0]
+        self.fields["metric"].queryset = metrics.order_by("order", "name")
+        self.fields["metric"].label_from_instance = lambda m: f"{m.name} ({m.key})"
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_LOAD_BYTES:
+            raise forms.ValidationError("The selected file must be smaller than 100MB.")
+        return upload
+
+    def clean_partnership(self):
+        slug = self.cleaned_data.get("partnership") or NATIONAL
+        if slug == NATIONAL:
+            if not self.user.has_perm("outcomes.load_national_data"):
+                raise forms.ValidationError("Choose the partnership the data is for.")
+            return None
+        partnership = Partnership.objects.filter(slug=slug).first()
+        if partnership is None or not self.user.has_perm("outcomes.load_partnership_data",
+                                                         partnership):
+            raise forms.ValidationError("Choose one of your partnerships.")
+        return partnership
+
+    def clean(self):
+        data = super().clean()
+        metric, partnership = data.get("metric"), data.get("partnership")
+        if data.get("format") == DataLoad.Format.FINGERTIPS and metric is None:
+            self.add_error("metric", "Choose the metric this Fingertips export is for.")
+        if metric is not None and partnership is not None and \
+                metric.partnership_id != partnership.pk:
+            self.add_error("metric", f"Choose one of {partnership.name}'s local metrics: a "
+                           "partnership's data can hold only its own local metrics.")
+        return data
+
+
+class WithdrawForm(GovukForm):
+    reason = forms.CharField(
+        label="Why are you withdrawing this load?", max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="This is shown with the load. Its figures stop being used, and any figures "
+        "it had replaced are used again.",
+        error_messages={"required": "Enter why you are withdrawing this load."},
+    )

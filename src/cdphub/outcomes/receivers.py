@@ -1,0 +1,113 @@
+"""Recompute computed values when the data or the footprints change.
+
+* ``data_changed`` (a load completed or was withdrawn): recompute the metrics named.
+* A footprint changed (``Coverage`` saved or deleted, a partnership created, a footprint
+  change agreed): recompute every metric, since partnership figures, their suppression and
+  their comparisons all follow the footprint. ``partnerships.actions`` opens coverage with
+  ``bulk_create``, which sends no ``post_save``; the partnership's creation and the agreed
+  ``FootprintChange`` are saved in the same transaction, so listening to them as well
+  catches every change made through the register.
+
+The work runs once per transaction, after it commits (``transaction.on_commit``): the
+metrics asked for in one transaction are collected in a single on-commit callback
+(``Recomputation``) and recomputed together, so loading many files or agreeing many
+footprint changes in one transaction recomputes once. A rollback discards the callback.
+
+The recomputation itself runs as a django-tasks task (``compute_tasks.recompute_values``),
+enqueued from the on-commit callback, so a web request that agrees a footprint change or
+withdraws a load does not wait for it.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from cdphub.partnerships.models import Coverage, FootprintChange, Partnership
+
+from .signals import data_changed
+
+
+class Recomputation:
+    """The recomputation one transaction asks for, run once when it commits.
+
+    It is the transaction's own on-commit callback, so a rollback discards it with the
+    transaction: nothing is kept between requests."""
+
+    def __init__(self):
+        self.metric_ids: set[int] = set()
+        self.everything = False
+        self.done = False
+
+    def __call__(self) -> None:
+        self.done = True
+        if self.everything or self.metric_ids:
+            run(None if self.everything else sorted(self.metric_ids))
+
+
+def _waiting() -> Recomputation | None:
+    """This transaction's recomputation, if it has asked for one that has not run yet."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return None
+    return next((callback for _ids, callback, *_ in connection.run_on_commit
+                 if isinstance(callback, Recomputation) and not callback.done), None)
+
+
+def schedule(metric_ids=None) -> None:
+    """Recompute these metrics (``None``: all) once the current transaction commits (at
+    once outside a transaction)."""
+    job = _waiting()
+    new = job is None
+    if new:
+        job = Recomputation()
+    if metric_ids is None:
+        job.everything = True
+    else:
+        job.metric_ids.update(int(pk) for pk in metric_ids)
+    if new:
+        transaction.on_commit(job)
+
+
+def forget_pending() -> None:
+    """Drop the recomputation this transaction has asked for (the caller has just done it)."""
+    job = _waiting()
+    if job is not None:
+        job.metric_ids.clear()
+        job.everything = False
+
+
+def run(metric_ids: list[int] | None) -> None:
+    """Hand the recomputation to the task queue (``compute_tasks``); the test settings' and
+    the development worker's backends run it at once or shortly after."""
+    from .compute_tasks import recompute_values
+
+    recompute_values.enqueue(metric_ids=metric_ids)
+
+
+@receiver(data_changed, dispatch_uid="outcomes_recompute_on_data_changed")
+def on_data_changed(sender, metric_ids=(), **kwargs) -> None:
+    if metric_ids:
+        schedule(metric_ids)
+
+
+@receiver(post_save, sender=Coverage, dispatch_uid="outcomes_recompute_on_coverage_save")
+@receiver(post_delete, sender=Coverage, dispatch_uid="outcomes_recompute_on_coverage_delete")
+def on_coverage_changed(sender, **kwargs) -> None:
+    if not kwargs.get("raw"):
+        schedule()
+
+
+@receiver(post_save, sender=Partnership, dispatch_uid="outcomes_recompute_on_partnership")
+def on_partnership_saved(sender, created=False, raw=False, update_fields=None, **kwargs) -> None:
+    # A new partnership (its coverage follows in the same transaction) or a new region set by
+    # a footprint change (the regional comparison follows it). Other edits change no figure.
+    if not raw and (created or (update_fields and "region" in update_fields)):
+        schedule()
+
+
+@receiver(post_save, sender=FootprintChange, dispatch_uid="outcomes_recompute_on_footprint")
+def on_footprint_change_saved(sender, instance, raw=False, **kwargs) -> None:
+    if not raw and instance.status == FootprintChange.Status.AGREED:
+        schedule()

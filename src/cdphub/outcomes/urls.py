@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "outcomes"
+
+urlpatterns = [
+    path("metrics/", views.metric_list, name="metrics"),
+    path("metrics/<slug:key>/", views.metric_detail, name="metric"),
+    path("loads/", views.load_list, name="loads"),
+    path("loads/new/", views.load_new, name="load-new"),
+    path("loads/<int:pk>/", views.load_detail, name="load"),
+    path("loads/<int:pk>/report.csv", views.load_report, name="load-report"),
+    path("loads/<int:pk>/withdraw/", views.load_withdraw, name="load-withdraw"),
+]

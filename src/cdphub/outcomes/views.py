@@ -1,0 +1,170 @@
+"""Data loads (list, upload, progress and report, withdraw) and the metric catalogue."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from cdphub.accounts.audit import record
+from cdphub.accounts.models import AuditEvent
+from cdphub.accounts.roles import is_central, partnership_ids, region_ids
+from cdphub.core.access import access
+from cdphub.framework.outcomes import outcomes_framework
+
+from .forms import LoadForm, WithdrawForm
+from .loading import GEOGRAPHY_LABELS, LoadError, create_load, restored_message, withdraw_load
+from .models import DataLoad, Metric, Observation
+from .tasks import run_queued_load
+
+ACTIVE = (DataLoad.Status.QUEUED, DataLoad.Status.RUNNING)
+STATUS_TAGS = {
+    DataLoad.Status.QUEUED: "govuk-tag--grey",
+    DataLoad.Status.RUNNING: "govuk-tag--blue",
+    DataLoad.Status.COMPLETE: "govuk-tag--green",
+    DataLoad.Status.FAILED: "govuk-tag--red",
+    DataLoad.Status.WITHDRAWN: "govuk-tag--orange",
+}
+
+
+def visible_loads(user):
+    """The loads this user may see: every load for central users; otherwise national loads
+    and those of their partnerships and of partnerships in their region."""
+    loads = DataLoad.objects.select_related("partnership", "loaded_by")
+    if is_central(user):
+        return loads
+    return loads.filter(Q(partnership__isnull=True)
+                        | Q(partnership_id__in=partnership_ids(user))
+                        | Q(partnership__region_id__in=region_ids(user)))
+
+
+def _load(pk: int, **_kwargs) -> DataLoad:
+    return get_object_or_404(
+        DataLoad.objects.select_related("partnership", "loaded_by", "withdrawn_by"), pk=pk)
+
+
+@access("outcomes.view_loads")
+def load_list(request):
+    page = Paginator(visible_loads(request.user), 50).get_page(request.GET.get("page"))
+    for load in page:
+        load.tag_class = STATUS_TAGS.get(load.status, "")
+    return render(request, "outcomes/loads/list.html", {
+        "page": page, "can_load": request.user.has_perm("outcomes.add_load")})
+
+
+@access("outcomes.add_load")
+def load_new(request):
+    form = LoadForm(data=request.POST or None, files=request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["file"]
+        metric = data["metric"]
+        notes = data["notes"]
+        if metric is not None:
+            notes = "\n".join(filter(None, [notes, f"Metric for every row: {metric.key}"]))
+        load = create_load(source=upload, file_name=upload.name, file_format=data["format"],
+                           user=request.user, partnership=data["partnership"],
+                           is_synthetic=data["is_synthetic"], notes=notes)
+        run_queued_load.enqueue(load.pk, metric.key if metric else None)
+        return redirect(load)
+    return render(request, "outcomes/loads/new.html", {"form": form})
+
+
+def _superseding(load: DataLoad):
+    """Loads whose figures replaced this load's, with how many."""
+    return (DataLoad.objects.filter(superseded__load=load)
+            .annotate(figures=Count("superseded")).select_related("loaded_by")
+            .order_by("created_at"))
+
+
+def _superseded_loads(load: DataLoad):
+    """Loads whose figures this load replaced, with how many."""
+    return (DataLoad.objects.filter(observations__superseded_by=load)
+            .annotate(figures=Count("observations")).select_related("loaded_by")
+            .order_by("created_at"))
+
+
+@access("outcomes.view_load", load=_load)
+def load_detail(request, load: DataLoad, pk: int):
+    return _detail(request, load)
+
+
+def _detail(request, load: DataLoad, withdraw_form: WithdrawForm | None = None):
+    can_withdraw = (request.user.has_perm("outcomes.withdraw_load", load)
+                    and load.status == DataLoad.Status.COMPLETE)
+    superseded = (Observation.objects.filter(superseded_by=load)
+                  .select_related("metric", "area", "load")
+                  .order_by("metric__order", "area__name", "period_start")[:50])
+    return render(request, "outcomes/loads/detail.html", {
+        "load": load,
+        "tag_class": STATUS_TAGS.get(load.status, ""),
+        "active": load.status in ACTIVE,
+        "superseded_loads": _superseded_loads(load),
+        "superseded_sample": superseded,
+        "superseding_loads": _superseding(load),
+        "can_withdraw": can_withdraw,
+        "withdraw_form": withdraw_form or (WithdrawForm() if can_withdraw else None),
+        "form": withdraw_form,  # shows the error summary when the reason is missing
+    })
+
+
+@access("outcomes.view_load", load=_load)
+def load_report(request, load: DataLoad, pk: int):
+    """The validation report as CSV: every kept error and warning."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["kind", "row", "column", "problem"])
+    for kind, problems in (("error", load.errors), ("warning", load.warnings)):
+        for problem in problems or []:
+            writer.writerow([kind, problem.get("row") or "", problem.get("column", ""),
+                             problem.get("message", "")])
+    record(AuditEvent.Kind.EXPORT, request=request, target=f"Validation report of load {load.pk}",
+           partnership_id=load.partnership_id, format="csv", load=load.pk)
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="load-{load.pk}-report.csv"'
+    return response
+
+
+@access("outcomes.withdraw_load", load=_load)
+@require_POST
+def load_withdraw(request, load: DataLoad, pk: int):
+    form = WithdrawForm(data=request.POST)
+    if not form.is_valid():
+        return _detail(request, load, withdraw_form=form)
+    try:
+        restored = withdraw_load(load, user=request.user, reason=form.cleaned_data["reason"])
+    except LoadError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Load {load.pk} is withdrawn. Its figures are no longer "
+                         f"used; {restored_message(restored)}.")
+    return redirect("outcomes:load", load.pk)
+
+
+# ----------------------------------------------------------------------------- metrics
+
+
+@access("outcomes.view_metric")
+def metric_list(request):
+    metrics = list(Metric.objects.select_related("partnership"))
+    for metric in metrics:
+        metric.geography_label = GEOGRAPHY_LABELS.get(metric.geography, metric.geography)
+    groups = [(outcome, [m for m in metrics if m.outcome == outcome.key])
+              for outcome in outcomes_framework().outcomes]
+    return render(request, "outcomes/metrics/list.html", {"groups": groups})
+
+
+@access("outcomes.view_metric")
+def metric_detail(request, key: str):
+    metric = get_object_or_404(Metric.objects.select_related("partnership"), key=key)
+    outcome = next((o for o in outcomes_framework().outcomes if o.key == metric.outcome), None)
+    return render(request, "outcomes/metrics/detail.html", {
+        "metric": metric, "outcome": outcome,
+        "geography": GEOGRAPHY_LABELS.get(metric.geography, metric.geography).capitalize(),
+        "breakdowns": [b.replace("_", " ") for b in metric.breakdowns or []]})

@@ -1,0 +1,31 @@
+"""Who may use the data-load and metric pages."""
+
+from tests.url_expectations import CENTRAL, EVERYONE, READ_PARTNERSHIP_A, SIGNED_IN
+
+
+def a_load_of_partnership_a(world):
+    from cdphub.outcomes.models import DataLoad
+
+    return DataLoad.objects.create(file_name="a.csv", checksum="0" * 64, format="long",
+                                   partnership=world.partnership_a,
+                                   status=DataLoad.Status.COMPLETE).pk
+
+
+def a_metric(world):
+    from cdphub.outcomes.catalogue import sync_catalogue
+
+    sync_catalogue()
+    return "continuity_of_care"
+
+
+EXPECTED = {
+    "outcomes:metrics": ({}, EVERYONE),
+    "outcomes:metric": ({"key": a_metric}, EVERYONE),
+    # Anyone with a role sees the list (national loads and those they may read).
+    "outcomes:loads": ({}, SIGNED_IN),
+    # Central users and partnership leads load files; the walk's member_a is a plain member.
+    "outcomes:load-new": ({}, CENTRAL),
+    "outcomes:load": ({"pk": a_load_of_partnership_a}, READ_PARTNERSHIP_A),
+    "outcomes:load-report": ({"pk": a_load_of_partnership_a}, READ_PARTNERSHIP_A),
+    "outcomes:load-withdraw": ({"pk": a_load_of_partnership_a}, CENTRAL),
+}
