@@ -50,3 +50,22 @@ def test_every_partnership_section_and_form_passes_axe(web, demo):
                  "/partnerships/register/import/", "/partnerships/milestones/",
                  "/partnerships/footprint-changes/", "/partnerships/milestones/?show=overdue"]:
         web.goto(path)
+
+
+def test_outcomes_pages_pass_axe(web, demo):
+    from cdphub.outcomes.models import DataLoad
+
+    web.goto("/outcomes/metrics/")
+    assert "Deaths related to drug misuse" in web.page.inner_text("main")
+    web.goto("/outcomes/metrics/drug_misuse_deaths/")
+    web.sign_in("central.analyst@example.org", DEMO_PASSWORD, totp_secret=DEMO_TOTP_SECRET)
+    web.goto("/outcomes/loads/")
+    assert "synthetic" in web.page.inner_text("main").lower()
+    load = DataLoad.objects.filter(status="complete").first()
+    assert load is not None, "the demo loads its synthetic data"
+    web.goto(f"/outcomes/loads/{load.pk}/")
+    assert load.checksum in web.page.inner_text("main")
+    web.goto("/outcomes/loads/new/")
+    web.page.locator("main form button[type=submit]").last.click()
+    web.check()
+    assert web.page.locator(".govuk-error-summary").count() == 1
