@@ -34,7 +34,7 @@ def test_every_partnership_section_and_form_passes_axe(web, demo):
     pages = [f"{gm}/governance/terms-of-reference/new/", f"{gm}/governance/sub-groups/new/",
              f"{gm}/governance/links/new/", f"{gm}/meetings/new/", f"{gm}/meetings/actions/",
              f"{gm}/meetings/actions/?show=overdue", f"{gm}/footprint/rationale/",
-             f"{gm}/return/"]
+             f"{gm}/return/", "/outcomes/local/greater-manchester/new/"]
     if terms:
         pages.append(f"{gm}/governance/terms-of-reference/{terms.version}/")
     if meeting:

@@ -1,6 +1,12 @@
 """Who may use the data-load and metric pages."""
 
-from tests.url_expectations import CENTRAL, EVERYONE, READ_PARTNERSHIP_A, SIGNED_IN
+from tests.url_expectations import (
+    CENTRAL,
+    EVERYONE,
+    READ_PARTNERSHIP_A,
+    SIGNED_IN,
+    partnership_a,
+)
 
 
 def a_load_of_partnership_a(world):
@@ -27,5 +33,7 @@ EXPECTED = {
     "outcomes:load-new": ({}, CENTRAL),
     "outcomes:load": ({"pk": a_load_of_partnership_a}, READ_PARTNERSHIP_A),
     "outcomes:load-report": ({"pk": a_load_of_partnership_a}, READ_PARTNERSHIP_A),
+    # Leads of the partnership and central administrators (member_a is a plain member).
+    "outcomes:local-metric-create": ({"slug": partnership_a}, CENTRAL),
     "outcomes:load-withdraw": ({"pk": a_load_of_partnership_a}, CENTRAL),
 }

@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from cdphub.accounts.models import LEAD_ROLES
 from cdphub.accounts.roles import is_central, partnership_ids
-from cdphub.core.forms import GovukForm
+from cdphub.core.forms import GovukForm, GovukModelForm
 from cdphub.partnerships.models import Partnership
 
 from .models import DataLoad, Metric
@@ -117,3 +117,30 @@ class WithdrawForm(GovukForm):
         "it had replaced are used again.",
         error_messages={"required": "Enter why you are withdrawing this load."},
     )
+
+
+class LocalMetricForm(GovukModelForm):
+    """A metric a partnership defines for its own local performance framework."""
+
+    class Meta:
+        model = Metric
+        fields = ["name", "outcome", "definition", "source", "geography", "frequency",
+                  "period_type", "unit", "multiplier", "method", "polarity"]
+        labels = {"geography": "Geography the figures are for",
+                  "polarity": "Is a higher value better?"}
+        help_texts = {
+            "definition": "What is counted, and over what population.",
+            "multiplier": "For rates: per how many (for example 100000). 1 for counts; 100 "
+                          "for percentages.",
+        }
+        widgets = {"definition": forms.Textarea(attrs={"rows": 3}),
+                   "outcome": forms.RadioSelect, "polarity": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["geography"].choices = [("utla", "Upper-tier local authority"),
+                                            ("pfa", "Police force area")]
+        self.fields["polarity"].choices = [("high", "Yes, higher is better"),
+                                           ("low", "No, lower is better"),
+                                           ("none", "Neither: no judgement")]
+        self.fields["frequency"].help_text = "For example quarterly or annual."

@@ -13,6 +13,7 @@ from cdphub.accounts.roles import (
     has_any_role,
     is_adviser_for_region_of,
     is_central,
+    is_central_admin,
     is_partnership_lead,
     is_partnership_member,
     partnership_ids,
@@ -42,3 +43,4 @@ rules.add_perm("outcomes.add_load", is_central | leads_a_partnership)
 rules.add_perm("outcomes.load_national_data", is_central)
 rules.add_perm("outcomes.load_partnership_data", is_central | is_partnership_lead)
 rules.add_perm("outcomes.withdraw_load", is_central)
+rules.add_perm("outcomes.define_local_metric", is_central_admin | is_partnership_lead)

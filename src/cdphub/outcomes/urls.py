@@ -7,6 +7,7 @@ app_name = "outcomes"
 urlpatterns = [
     path("metrics/", views.metric_list, name="metrics"),
     path("metrics/<slug:key>/", views.metric_detail, name="metric"),
+    path("local/<slug:slug>/new/", views.local_metric_create, name="local-metric-create"),
     path("loads/", views.load_list, name="loads"),
     path("loads/new/", views.load_new, name="load-new"),
     path("loads/<int:pk>/", views.load_detail, name="load"),

@@ -18,7 +18,7 @@ from cdphub.accounts.roles import is_central, partnership_ids, region_ids
 from cdphub.core.access import access
 from cdphub.framework.outcomes import outcomes_framework
 
-from .forms import LoadForm, WithdrawForm
+from .forms import LoadForm, LocalMetricForm, WithdrawForm
 from .loading import GEOGRAPHY_LABELS, LoadError, create_load, restored_message, withdraw_load
 from .models import DataLoad, Metric, Observation
 from .tasks import run_queued_load
@@ -168,3 +168,33 @@ def metric_detail(request, key: str):
         "metric": metric, "outcome": outcome,
         "geography": GEOGRAPHY_LABELS.get(metric.geography, metric.geography).capitalize(),
         "breakdowns": [b.replace("_", " ") for b in metric.breakdowns or []]})
+
+
+def _partnership(slug: str, **_kwargs):
+    from cdphub.partnerships.models import Partnership
+
+    return get_object_or_404(Partnership, slug=slug)
+
+
+@access("outcomes.define_local_metric", load=_partnership)
+def local_metric_create(request, partnership, slug: str):
+    """A partnership defines a local metric for its own performance framework (the guidance,
+    chapter 4: local 'real-time' metrics alongside the national ones)."""
+    from django.utils.text import slugify
+
+    form = LocalMetricForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        metric = form.save(commit=False)
+        base = slugify(f"{partnership.slug}-{metric.name}")[:70]
+        key, n = base, 2
+        while Metric.objects.filter(key=key).exists():
+            key, n = f"{base}-{n}", n + 1
+        metric.key, metric.kind, metric.partnership = key, "local", partnership
+        metric.confidence, metric.disclosure, metric.breakdowns = 95, "suppress-1-4", []
+        metric.cite = "Local metric"
+        metric.save()
+        messages.success(request, f"{metric.name} is now one of {partnership.name}'s local "
+                                  f"metrics. Load its figures with the metric key {metric.key}.")
+        return redirect(metric)
+    return render(request, "outcomes/metrics/local_new.html",
+                  {"form": form, "partnership": partnership})

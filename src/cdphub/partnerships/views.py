@@ -100,6 +100,7 @@ def detail(request, partnership: Partnership, slug: str):
         pending_changes=partnership.footprint_changes.filter(
             status=FootprintChange.Status.PROPOSED),
         current_terms=partnership.terms_of_reference.all()[:1],
+        can_define_metrics=request.user.has_perm("outcomes.define_local_metric", partnership),
     ))
 
 

@@ -1,0 +1,45 @@
+"""Partnership leads define local metrics for their own performance framework."""
+
+from django.urls import reverse
+
+from cdphub.accounts.models import Role
+from cdphub.outcomes.models import Metric
+from tests.conftest import make_user, sign_in
+
+FIELDS = {"name": "Naloxone kits issued", "outcome": "reduce_deaths_harm",
+          "definition": "Take-home naloxone kits issued", "source": "Local treatment provider",
+          "geography": "utla", "frequency": "quarterly", "period_type": "quarter",
+          "unit": "kits", "multiplier": "1", "method": "count", "polarity": "high"}
+
+
+def test_a_lead_defines_a_local_metric_for_their_partnership(client, world):
+    lead = make_user("lead.a@example.org", Role.PARTNERSHIP_LEAD, partnership=world.partnership_a)
+    sign_in(client, lead)
+    response = client.post(reverse("outcomes:local-metric-create", args=["greater-manchester"]),
+                           FIELDS)
+    metric = Metric.objects.get(name="Naloxone kits issued")
+    assert response.status_code == 302 and response["Location"] == metric.get_absolute_url()
+    assert (metric.kind, metric.partnership, metric.key) == (
+        "local", world.partnership_a, "greater-manchester-naloxone-kits-issued")
+    overview = client.get(reverse("partnerships:detail", args=["greater-manchester"])).content
+    assert b"Naloxone kits issued" in overview
+
+
+def test_missing_fields_are_reported_and_nothing_is_saved(client, world):
+    lead = make_user("lead.a@example.org", Role.SRO, partnership=world.partnership_a)
+    sign_in(client, lead)
+    response = client.post(reverse("outcomes:local-metric-create", args=["greater-manchester"]),
+                           {**FIELDS, "name": "", "method": ""})
+    page = response.content.decode()
+    assert "There is a problem" in page and "Enter name." in page
+    assert not Metric.objects.filter(kind="local").exists()
+
+
+def test_a_lead_of_another_partnership_is_refused(client, world):
+    lead_b = make_user("lead.b@example.org", Role.PARTNERSHIP_LEAD,
+                       partnership=world.partnership_b)
+    sign_in(client, lead_b)
+    response = client.post(reverse("outcomes:local-metric-create", args=["greater-manchester"]),
+                           FIELDS)
+    assert response.status_code == 403
+    assert not Metric.objects.filter(kind="local").exists()
