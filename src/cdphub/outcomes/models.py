@@ -147,7 +147,22 @@ class DataLoad(models.Model):
         return min(100, round(100 * self.progress_done / self.progress_total))
 
 
-class Observation(models.Model):
+class Figure(models.Model):
+    """A statistic's parts: numerator, denominator, value and its limits at both levels."""
+
+    numerator = models.FloatField(null=True, blank=True)
+    denominator = models.FloatField(null=True, blank=True)
+    value = models.FloatField(null=True, blank=True)
+    lower_95 = models.FloatField(null=True, blank=True)
+    upper_95 = models.FloatField(null=True, blank=True)
+    lower_99_8 = models.FloatField(null=True, blank=True)
+    upper_99_8 = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Observation(Figure):
     load = models.ForeignKey(DataLoad, on_delete=models.PROTECT, related_name="observations")
     metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="observations")
     area = models.ForeignKey("geography.Area", on_delete=models.PROTECT, related_name="+")
@@ -160,13 +175,6 @@ class Observation(models.Model):
         "in sorted order, for example 'sex=Female'.")
     age_band = models.CharField(max_length=20, blank=True, default="",
                                 help_text="For standardised rates: the age band of this row.")
-    numerator = models.FloatField(null=True, blank=True)
-    denominator = models.FloatField(null=True, blank=True)
-    value = models.FloatField(null=True, blank=True)
-    lower_95 = models.FloatField(null=True, blank=True)
-    upper_95 = models.FloatField(null=True, blank=True)
-    lower_99_8 = models.FloatField(null=True, blank=True)
-    upper_99_8 = models.FloatField(null=True, blank=True)
     is_current = models.BooleanField(default=True, db_index=True)
     superseded_by = models.ForeignKey(DataLoad, null=True, blank=True,
                                       on_delete=models.SET_NULL, related_name="superseded")
@@ -186,7 +194,7 @@ class Observation(models.Model):
         return f"{self.metric.key} {self.area.code} {self.period_label} {self.breakdown}"
 
 
-class ComputedValue(models.Model):
+class ComputedValue(Figure):
     metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="values")
     area = models.ForeignKey("geography.Area", null=True, blank=True, on_delete=models.CASCADE,
                              related_name="+")
@@ -196,13 +204,6 @@ class ComputedValue(models.Model):
     period_end = models.DateField()
     period_label = models.CharField(max_length=40)
     breakdown = models.CharField(max_length=200, blank=True, default="")
-    numerator = models.FloatField(null=True, blank=True)
-    denominator = models.FloatField(null=True, blank=True)
-    value = models.FloatField(null=True, blank=True)
-    lower_95 = models.FloatField(null=True, blank=True)
-    upper_95 = models.FloatField(null=True, blank=True)
-    lower_99_8 = models.FloatField(null=True, blank=True)
-    upper_99_8 = models.FloatField(null=True, blank=True)
     suppressed = models.BooleanField(default=False,
                                      help_text="Hidden in published outputs (small numbers).")
     geography_note = models.CharField(
