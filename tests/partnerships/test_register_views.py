@@ -201,3 +201,30 @@ def test_history_includes_checklist_items_and_decisions(client, registered):
     assert "Terms of reference checklist added" in text
     assert "Decision added: Adopt the treatment workforce plan" in text
     assert "Something in Berkshire" not in text
+
+
+def test_history_makes_a_fixed_number_of_queries(client, registered):
+    from cdphub.partnerships.models import Person
+
+    person = Person.objects.create(full_name="Pat Police")
+    appointment = actions.appoint(partnership=registered.partnership_a, person=person,
+                                  position="core_member", sector="police",
+                                  start_date=dt.date(2022, 7, 1))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sign_in(client, registered.member_a)
+    url = reverse("partnerships:history", args=["greater-manchester"])
+
+    def queries_after(edits: int) -> tuple[int, str]:
+        for year in range(2023, 2023 + edits):
+            appointment.start_date = dt.date(year, 1, 1)
+            appointment.save()
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get(url).content.decode()
+        return len(captured), page
+
+    one, _ = queries_after(1)
+    many, page = queries_after(10)
+    assert page.count("start date:") == 10  # the first of the ten repeats 1 Jan 2023
+    assert many <= one + 2  # no diff lookup or display name per version

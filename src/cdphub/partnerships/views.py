@@ -391,16 +391,28 @@ def history(request, partnership: Partnership, slug: str):
              .order_by("-history_date")[:limit]) for qs, label in sources),
         key=lambda pair: pair[0].history_date, reverse=True,
     )[:limit]
+    # Each change is diffed against the record's previous version. Most previous versions are
+    # in the fetched rows already; only the oldest fetched change of a record needs a query.
+    earlier: dict[tuple[str, int], list] = {}
+    for record, label in sorted(entries, key=lambda pair: pair[0].history_date):
+        earlier.setdefault((label, record.id), []).append(record)
     timeline = []
+    names: dict[tuple[str, int], str] = {}
     for record, label in entries:
         changes = []
-        if record.history_type == "~" and record.prev_record is not None:
-            delta = record.diff_against(record.prev_record)
+        versions = earlier[(label, record.id)]
+        position = versions.index(record)
+        previous = versions[position - 1] if position else (
+            record.prev_record if record.history_type == "~" else None)
+        if record.history_type == "~" and previous is not None:
+            delta = record.diff_against(previous)
             meta = record.instance._meta
             changes = [(meta.get_field(c.field).verbose_name, c.old, c.new)
                        for c in delta.changes]
+        if (label, record.id) not in names:  # one display name per object, not per version
+            names[(label, record.id)] = str(record.instance)
         timeline.append({"record": record, "label": label, "changes": changes,
-                         "what": str(record.instance)})
+                         "what": names[(label, record.id)]})
     return render(request, "partnerships/history.html",
                   _context(request, partnership, "history", timeline=timeline))
 
