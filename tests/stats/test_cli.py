@@ -216,6 +216,12 @@ def test_trend_gives_the_published_markers(tmp_path, series):
         ("crude-rate", "area,count,denominator\nA,5,100\n", "no column 'numerator'"),
         ("dsr", "area,age_band,numerator,denominator\nA,0-5,5,100\n", "line 2: age_band '0-5'"),
         ("compare", "value,lower_95,upper_95,benchmark,polarity\n1,0,2,1,up\n", "line 2: polarity 'up'"),
+        (
+            "unmet-need",
+            "area,numerator,denominator,denominator_lower,denominator_upper\nA,5,100,80,90\n",
+            "line 2: denominator_upper must not be less than the denominator",
+        ),
+        ("unmet-need", "area,numerator,denominator\nA,5,100\n", "no column 'denominator_lower'"),
     ],
 )
 def test_bad_input_fails_naming_the_line_and_leaves_no_output(tmp_path, method, text, message):

@@ -19,6 +19,7 @@ from cdphub.stats import (
     recent_trend,
     spine_quartiles,
     suppress,
+    unmet_need,
 )
 
 # --------------------------------------------------------------------------- crude rates
@@ -87,6 +88,14 @@ def test_wilson_at_zero_and_at_all():
     result = proportion([0, 7], [7, 7], multiplier=100)
     assert result["lower_95"][0] == 0 and result["upper_95"][0] > 0
     assert result["upper_95"][1] == 100 and result["lower_95"][1] < 100
+
+
+def test_unmet_need_lower_limit_stops_at_zero_and_missing_stays_missing():
+    """More people in treatment (90) than the lower prevalence estimate (80): the lower
+    limit would be negative and is shown as 0. A missing limit gives a missing limit."""
+    result = unmet_need([10, 10], [100, 100], [80, np.nan], [120, 120], multiplier=100)
+    assert result["value"][0] == 10 and result["lower_95"][0] == 0
+    assert np.isnan(result["lower_95"][1]) and result["upper_95"][1] == pytest.approx(25)
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 
 from cdphub.stats import compare, crude_rate, proportion, recent_trend
+from cdphub.stats.cli import main as stats_main
 
 from .reference import EXPORTS, SERIES, agrees, half_unit, read_text
 
@@ -66,13 +67,83 @@ def test_seven_rows_publish_a_denominator_without_its_third(exports):
 def test_published_intervals_are_not_wilson_intervals_of_count_and_denominator(exports):
     """The published 95% limits are 2.4 to 43 times as wide as the Wilson interval of
     Count/Denominator: the denominators are modelled prevalence estimates whose own
-    uncertainty the limits carry. So no count-and-denominator method reproduces them (and
-    99.8% limits are not published)."""
+    uncertainty the limits carry (the ``unmet-need`` method below), and 99.8% limits are not
+    published."""
     result = proportion(_floats(exports, "Count"), _floats(exports, "Denominator"), multiplier=100)
     published_width = _floats(exports, "Upper CI 95.0 limit") - _floats(exports, "Lower CI 95.0 limit")
     wilson_width = result["upper_95"] - result["lower_95"]
     assert np.all(published_width > 2 * wilson_width)
     assert exports.get_column("Lower CI 99.8 limit").null_count() == exports.height
+
+
+def _prevalence_limits(row: dict) -> tuple[float, float]:
+    """The prevalence estimate's 95% limits implied by one published row: lower = 1 − T/n_low
+    with T = n − Count people in treatment, so n_low = T/(1 − lower). n is taken as
+    Count/Value, not the printed Denominator, which in seven rows has lost its third."""
+    count = float(row["Count"])
+    treated = count * 100 / float(row["Value"]) - count
+    low = treated / (1 - float(row["Lower CI 95.0 limit"]) / 100)
+    high = treated / (1 - float(row["Upper CI 95.0 limit"]) / 100)
+    return low, high
+
+
+def test_unmet_need_reproduces_next_years_published_intervals(exports, tmp_path):
+    """Where an area's prevalence estimate (the Denominator) is the same in two periods, its
+    95% limits are too. So the limits implied by one year's published row, fed with the next
+    year's Count and Denominator to ``cdphub stats unmet-need``, must give the next year's
+    published value and interval to their 8 published decimals. Five area pairs qualify
+    (Hartlepool for 93517; Redcar and Cleveland, Stockton-on-Tees, Darlington and Halton for
+    93532). The slack allows for the 6-decimal rounding of the published counts."""
+    by_series: dict[tuple[str, str], list[dict]] = {}
+    for row in exports.iter_rows(named=True):
+        by_series.setdefault((row["Indicator ID"], row["Area Code"]), []).append(row)
+    pairs = [
+        (rows[0], rows[1])
+        for rows in by_series.values()
+        if len(rows) > 1 and rows[0]["Denominator"] == rows[1]["Denominator"]
+    ]
+    assert {(a["Indicator ID"], a["Area Name"]) for a, _ in pairs} == {
+        ("93517", "Hartlepool"),
+        ("93532", "Redcar and Cleveland"),
+        ("93532", "Stockton-on-Tees"),
+        ("93532", "Darlington"),
+        ("93532", "Halton"),
+    }
+    lines = ["indicator,area,numerator,denominator,denominator_lower,denominator_upper"]
+    for first, second in pairs:
+        low, high = _prevalence_limits(first)
+        lines.append(
+            f"{second['Indicator ID']},{second['Area Name']},{second['Count']},"
+            f"{second['Denominator']},{low!r},{high!r}"
+        )
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_text("\n".join(lines) + "\n")
+    assert stats_main(["unmet-need", "--input", str(source), "--output", str(target)]) == 0
+    out = pl.read_csv(target)
+    assert out.get_column("lower_99_8").null_count() == out.height
+    for (_, published), computed in zip(pairs, out.iter_rows(named=True), strict=True):
+        slack = 100 * 2e-6 / (float(published["Denominator"]) - float(published["Count"]))
+        for column, name in [
+            ("Value", "value"),
+            ("Lower CI 95.0 limit", "lower_95"),
+            ("Upper CI 95.0 limit", "upper_95"),
+        ]:
+            assert agrees(computed[name], published[column], slack), (
+                published["Area Name"],
+                column,
+                computed[name],
+            )
+
+
+def test_implied_prevalence_limits_are_three_year_averages(exports):
+    """A check that the reading above is the published method: the implied prevalence limits
+    of every row are (to rounding) multiples of 1/3, averages of three whole-number annual
+    estimates, as the Count and Denominator are."""
+    for row in exports.iter_rows(named=True):
+        if row["Area Code"] == "E92000001":
+            continue  # England's counts are too large for thirds to survive the rounding
+        for limit in _prevalence_limits(row):
+            assert abs(limit * 3 - round(limit * 3)) < 0.02, (row["Area Name"], limit)
 
 
 def test_comparison_with_england_reproduces_the_published_column(exports):

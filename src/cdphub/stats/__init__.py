@@ -8,6 +8,7 @@ docstring gives the formulas it implements.
 =================  ===========================================================
 ``crude_rate``     rate per 100 000, exact limits below 10 events, Byars above
 ``proportion``     proportion (or percentage) with Wilson score limits
+``unmet_need``     share of a modelled population not in treatment (its own limits)
 ``dsr``            directly standardised rate, Dobson limits, ESP2013 (``esp2013``)
 ``isr_ratio``      indirectly standardised ratio (SMR ×100), ``isr_rate`` the rate
 ``mean``           mean with Student's t limits
@@ -28,7 +29,7 @@ from .dsr import dsr, esp2013
 from .isr import isr_rate, isr_ratio
 from .means import mean
 from .poisson import byars_lower, byars_upper, exact_limits, poisson_limits
-from .proportions import proportion, wilson_limits
+from .proportions import proportion, unmet_need, wilson_limits
 from .quantiles import bounds, categories, percentile_inc, spine_quartiles
 from .rates import crude_rate
 from .suppression import mask_values, suppress
@@ -56,5 +57,6 @@ __all__ = [
     "recent_trend",
     "spine_quartiles",
     "suppress",
+    "unmet_need",
     "wilson_limits",
 ]

@@ -2,8 +2,8 @@
 
     cdphub stats METHOD --input IN.csv --output OUT.csv [--multiplier N] [--group-by COLS]
 
-METHOD is ``crude-rate``, ``proportion``, ``dsr``, ``isr``, ``isr-rate``, ``compare`` or
-``trend``. No database and no web framework: this module imports NumPy and Polars only
+METHOD is ``crude-rate``, ``proportion``, ``unmet-need``, ``dsr``, ``isr``, ``isr-rate``,
+``compare`` or ``trend``. No database and no web framework: this module imports NumPy and Polars only
 (SciPy where a method needs it). The output is written to a temporary file beside OUT.csv
 and renamed into place, so a failed run leaves no partial file. Errors name the line
 (line 1 is the header) and the column.
@@ -29,6 +29,8 @@ MISSING = ["", "NA"]
 METHODS = {
     "crude-rate": "crude rate per --multiplier (100000), exact limits below 10 events, Byars above",
     "proportion": "proportion ×--multiplier (100: a percentage) with Wilson score limits",
+    "unmet-need": "percentage of a modelled population not in treatment, limits from the "
+    "estimate's denominator_lower/denominator_upper",
     "dsr": "directly standardised rate (Dobson limits; ESP2013 unless standard_population given)",
     "isr": "indirectly standardised ratio ×--multiplier (100: an SMR)",
     "isr-rate": "indirectly standardised rate per --multiplier (100000)",
@@ -38,6 +40,7 @@ METHODS = {
 DEFAULT_MULTIPLIER = {
     "crude-rate": 100_000,
     "proportion": 100,
+    "unmet-need": 100,
     "dsr": 100_000,
     "isr": 100,
     "isr-rate": 100_000,
@@ -244,6 +247,23 @@ def _proportion(frame, args):
     return _rowwise_or_summed(frame, args, proportion)
 
 
+def _unmet_need(frame, args):
+    from .proportions import unmet_need
+
+    _require(frame, ["denominator_lower", "denominator_upper"])
+    x, n = _counts(frame)
+    low = _array(_numbers(frame, "denominator_lower"))
+    high = _array(_numbers(frame, "denominator_upper"))
+    try:
+        result = unmet_need(x, n, low, high, multiplier=_multiplier(args))
+    except StatsInputError as exc:
+        raise _line_error(exc) from exc
+    missing = np.full(frame.height, np.nan)
+    result.update(numerator=x, denominator=n, lower_99_8=missing, upper_99_8=missing)
+    keys = frame.drop(["numerator", "denominator", "denominator_lower", "denominator_upper"])
+    return _result_frame(keys, result)
+
+
 def _standard_population(frame: pl.DataFrame) -> np.ndarray:
     if "standard_population" in frame.columns:
         return _array(_numbers(frame, "standard_population"))
@@ -389,6 +409,7 @@ def _trend(frame, args):
 RUNNERS = {
     "crude-rate": _crude_rate,
     "proportion": _proportion,
+    "unmet-need": _unmet_need,
     "dsr": _dsr,
     "isr": _isr,
     "isr-rate": _isr,

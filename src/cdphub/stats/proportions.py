@@ -62,3 +62,42 @@ def proportion(
         result[f"lower_{suffix}"] = lower * multiplier
         result[f"upper_{suffix}"] = upper * multiplier
     return result
+
+
+def unmet_need(
+    numerator,
+    denominator,
+    denominator_lower,
+    denominator_upper,
+    multiplier: float = 1,
+) -> Result:
+    """The proportion of a *modelled* population not in treatment, with the interval the
+    prevalence estimate carries (Fingertips 93517 OCU and 93532 dependent drinkers not in
+    treatment)::
+
+        T     = n − x                       (people in treatment: a count, known exactly)
+        p     = x/n · m                     (not in treatment, of the estimated n)
+        lower = (1 − T/n_lower) · m,   upper = (1 − T/n_upper) · m
+
+    ``n_lower``/``n_upper`` are the 95% limits of the prevalence estimate. The uncertainty is
+    the estimate's, not binomial sampling, so only 95% limits exist (Fingertips publishes no
+    99.8% limits for these indicators). A limit below 0 (more people in treatment than the
+    lower prevalence estimate) is shown as 0. Errors: x < 0, n ≤ 0, x > n, and limits that do
+    not bracket n.
+    """
+    x = as_float_array(numerator, "numerator")
+    n = as_float_array(denominator, "denominator")
+    low = as_float_array(denominator_lower, "denominator_lower")
+    high = as_float_array(denominator_upper, "denominator_upper")
+    check_same_length(numerator=x, denominator=n, denominator_lower=low, denominator_upper=high)
+    check_counts(x, n)
+    reject(x > n, "numerator", "must not be greater than the denominator for a proportion")
+    reject(low <= 0, "denominator_lower", "must be greater than 0")
+    reject(low > n, "denominator_lower", "must not be greater than the denominator")
+    reject(high < n, "denominator_upper", "must not be less than the denominator")
+    treated = n - x
+    return {
+        "value": x / n * multiplier,
+        "lower_95": np.maximum(1 - treated / low, 0.0) * multiplier,
+        "upper_95": (1 - treated / high) * multiplier,
+    }
