@@ -22,6 +22,7 @@ def main() -> None:
     parser.add_argument("output")
     parser.add_argument("--login", help="demo account email to sign in as first")
     parser.add_argument("--width", type=int, default=1200)
+    parser.add_argument("--clip", help="TOP:HEIGHT in pixels: only that slice of the page")
     args = parser.parse_args()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
@@ -40,7 +41,12 @@ def main() -> None:
                 page.fill("#id_token", f"{code:06d}")
                 page.click("button:has-text('Continue')")
         page.goto(args.url)
-        page.screenshot(path=args.output, full_page=True)
+        if args.clip:
+            top, height = (int(n) for n in args.clip.split(":"))
+            clip = {"x": 0, "y": top, "width": args.width, "height": height}
+            page.screenshot(path=args.output, full_page=True, clip=clip)
+        else:
+            page.screenshot(path=args.output, full_page=True)
         browser.close()
 
 

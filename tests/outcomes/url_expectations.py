@@ -37,3 +37,14 @@ EXPECTED = {
     "outcomes:local-metric-create": ({"slug": partnership_a}, CENTRAL),
     "outcomes:load-withdraw": ({"pk": a_load_of_partnership_a}, CENTRAL),
 }
+
+# A partnership's outcomes pages and downloads: whoever can read the partnership.
+EXPECTED.update({
+    "outcomes:commitments": ({}, EVERYONE),
+    "partnerships:outcomes": ({"slug": partnership_a}, READ_PARTNERSHIP_A),
+    "partnerships:outcomes-download": ({"slug": partnership_a, "fmt": "csv"}, READ_PARTNERSHIP_A),
+    "partnerships:outcome-metric": ({"slug": partnership_a, "key": a_metric}, READ_PARTNERSHIP_A),
+    "partnerships:outcome-metric-download": (
+        {"slug": partnership_a, "key": a_metric, "table": "trend", "fmt": "xlsx"},
+        READ_PARTNERSHIP_A),
+})

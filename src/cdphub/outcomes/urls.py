@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import views, views_dashboard
 
 app_name = "outcomes"
 
 urlpatterns = [
     path("metrics/", views.metric_list, name="metrics"),
+    path("commitments/", views_dashboard.commitments, name="commitments"),
     path("metrics/<slug:key>/", views.metric_detail, name="metric"),
     path("local/<slug:slug>/new/", views.local_metric_create, name="local-metric-create"),
     path("loads/", views.load_list, name="loads"),

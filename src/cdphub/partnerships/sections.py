@@ -6,6 +6,7 @@ from django.urls import NoReverseMatch, reverse
 
 SECTIONS = [
     ("overview", "Overview", "partnerships:detail"),
+    ("outcomes", "Outcomes", "partnerships:outcomes"),
     ("footprint", "Footprint", "partnerships:footprint"),
     ("people", "People and roles", "partnerships:people"),
     ("coverage", "Core membership", "partnerships:coverage"),

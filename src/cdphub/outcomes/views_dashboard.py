@@ -1,0 +1,365 @@
+"""A partnership's outcomes: the overview of every metric, one metric's page, their downloads,
+and the national commitments page. Figures come from stored values (``dashboard.py``)."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from cdphub.core.access import access
+from cdphub.core.clock import today
+from cdphub.framework.outcomes import outcomes_framework
+from cdphub.partnerships.models import Partnership
+
+from . import dashboard
+from .downloads import about_rows, table_response
+from .loading import GEOGRAPHY_LABELS
+from .models import ComputedValue, Metric
+from .summary import format_value, metric_sentence, overview_paragraph, with_unit
+
+FIGURE_COLUMNS = [("value", "Value"), ("lower_95", "Lower 95% limit"),
+                  ("upper_95", "Upper 95% limit"), ("lower_99_8", "Lower 99.8% limit"),
+                  ("upper_99_8", "Upper 99.8% limit"), ("numerator", "Count (numerator)"),
+                  ("denominator", "Denominator")]
+
+
+def _partnership(slug: str, **_kwargs) -> Partnership:
+    return get_object_or_404(Partnership.objects.select_related("region"), slug=slug)
+
+
+def _metric_for(partnership: Partnership, key: str) -> Metric:
+    metric = Metric.objects.filter(key=key).first()
+    if metric is None or (metric.partnership_id not in (None, partnership.pk)):
+        raise Http404("No such metric for this partnership.")
+    return metric
+
+
+def _figure_dict(figure, prefix: str = "") -> dict:
+    if figure is None:
+        return {}
+    return {f"{prefix}{name}": getattr(figure, name) for name, _ in FIGURE_COLUMNS}
+
+
+# --------------------------------------------------------------------------- overview
+
+
+@access("partnerships.view_partnership", load=_partnership)
+def overview(request, partnership: Partnership, slug: str):
+    data = dashboard.overview(partnership)
+    for row in data.rows:
+        row.sentence = metric_sentence(row.metric.name, row.metric.method, row.metric.unit,
+                                       row.figure, row.england)
+        row.url = reverse("partnerships:outcome-metric", args=[partnership.slug, row.metric.key])
+        row.spine_svg = _spine(row, _short_name(partnership))
+        method, unit = row.metric.method, row.metric.unit
+        row.value_text = _value_text(row.figure, method, unit)
+        row.region_text = _value_text(row.region, method, unit)
+        row.england_text = _value_text(row.england, method, unit)
+        row.trend_arrow, row.trend_text = trend_display(row.figure.trend if row.figure else "")
+    return render(request, "outcomes/dashboard/overview.html", {
+        "partnership": partnership, "section": "outcomes", "data": data,
+        "paragraph": overview_paragraph(_short_name(partnership), data.rows),
+        "legend": _legend(),
+    })
+
+
+def _value_text(figure, method: str, unit: str) -> str:
+    if figure is None:
+        return "–"
+    if figure.suppressed:
+        return "Not shown (small numbers)"
+    return format_value(figure.value, method, unit)
+
+
+TREND_ARROWS = {"increasing": "↑", "decreasing": "↓", "no significant change": "→"}
+
+
+def trend_display(trend: str) -> tuple[str, str]:
+    """(arrow, words) for a trend: ('↑', 'Increasing, getting worse')."""
+    if not trend:
+        return "", ""
+    head, _, judgement = trend.partition(" and ")
+    words = head.capitalize() + (f", {judgement}" if judgement else "")
+    return TREND_ARROWS.get(head, ""), words
+
+
+def _short_name(partnership: Partnership) -> str:
+    return partnership.name.removesuffix(" Combating Drugs Partnership")
+
+
+def _legend():
+    return [("better", "Better than England"), ("similar", "Similar to England"),
+            ("worse", "Worse than England"), ("higher", "Higher or lower (no judgement)"),
+            ("not-compared", "Not compared")]
+
+
+def _spine(row, short: str):
+    if row.spine is None:
+        return ""
+    try:
+        from .charts import spine_chart
+    except ImportError:  # pragma: no cover - charts arrive with the chart module
+        return ""
+    figure = row.figure
+    return spine_chart(lowest=row.spine.lowest, q1=row.spine.q1, q3=row.spine.q3,
+                       highest=row.spine.highest, england=row.spine.england,
+                       value=figure.value if figure else None, polarity=row.metric.polarity,
+                       comparison=figure.comparison if figure else "",
+                       label=f"{row.metric.name}: where {short} sits among "
+                             f"{row.spine.areas} {row.spine.label}")
+
+
+OVERVIEW_COLUMNS = [("outcome", "Outcome"), ("metric", "Metric"), ("metric_key", "Metric key"),
+                    ("kind", "Kind"), ("period", "Period"), ("unit", "Unit"),
+                    *FIGURE_COLUMNS, ("region_value", "Region value"),
+                    ("england_value", "England value"), ("comparison", "Compared with England"),
+                    ("comparison_region", "Compared with region"), ("trend", "Recent trend"),
+                    ("note", "Note"), ("synthetic", "Synthetic data")]
+
+
+@access("partnerships.view_partnership", load=_partnership)
+def overview_download(request, partnership: Partnership, slug: str, fmt: str):
+    data = dashboard.overview(partnership)
+    labels = {o.key: o.label for o in outcomes_framework().outcomes}
+    rows = []
+    for row in data.rows:
+        figure = row.figure
+        rows.append({
+            "outcome": "Local metrics" if row.metric.kind == "local"
+            else labels.get(row.metric.outcome, ""),
+            "metric": row.metric.name, "metric_key": row.metric.key,
+            "kind": row.metric.kind, "period": row.period_label, "unit": row.metric.unit,
+            **_figure_dict(figure),
+            "region_value": row.region.value if row.region else None,
+            "england_value": row.england.value if row.england else None,
+            "comparison": figure.comparison if figure else "",
+            "comparison_region": figure.comparison_region if figure else "",
+            "trend": figure.trend if figure else "", "note": row.note,
+            "synthetic": bool(figure and figure.is_synthetic)})
+    about = about_rows(title=f"Outcomes overview: {partnership.name}",
+                       synthetic=data.is_synthetic)
+    return table_response(fmt, f"{partnership.slug}-outcomes", OVERVIEW_COLUMNS, rows, about)
+
+
+# --------------------------------------------------------------------------- one metric
+
+
+def _metric_context(partnership: Partnership, metric: Metric, compare: str | None):
+    view = dashboard.metric_view(partnership, metric, today())
+    choice, compared = dashboard.comparators(view, compare)
+    tables = metric_tables(view, compared, choice)
+    return view, tables, choice, compared
+
+
+def metric_tables(view: dashboard.MetricView, compared, choice: str) -> dict[str, dict]:
+    """Every table on the metric page, by name: columns and rows, for the page and downloads."""
+    metric = view.metric
+    trend_rows = []
+    by_period = {}
+    for name, series in (("partnership", view.own), ("region", view.region_series),
+                         ("england", view.england_series)):
+        for figure in series:
+            entry = by_period.setdefault((figure.period_end, figure.period_start),
+                                         {"period": figure.period_label})
+            entry[f"{name}_value"] = figure.value
+            entry[f"{name}_lower_95"] = figure.lower_95
+            entry[f"{name}_upper_95"] = figure.upper_95
+            if name == "partnership":
+                entry["numerator"] = figure.numerator
+                entry["denominator"] = figure.denominator
+                entry["comparison"] = figure.comparison
+    trend_rows = [by_period[key] for key in sorted(by_period)]
+    short = view.partnership.name.removesuffix(" Combating Drugs Partnership")
+    tables = {
+        "trend": {
+            "title": f"{metric.name}: {short}, {view.region.name} and England over time",
+            "columns": [("period", "Period"), ("partnership_value", short),
+                        ("partnership_lower_95", "Lower 95%"),
+                        ("partnership_upper_95", "Upper 95%"),
+                        ("numerator", "Count"), ("comparison", "Compared with England"),
+                        ("region_value", view.region.name), ("england_value", "England")],
+            "rows": trend_rows,
+        },
+        "compare": {
+            "title": f"{metric.name}: {dashboard.COMPARE_CHOICES.get(choice, '')} "
+                     f"({_period(view)})",
+            "columns": [("name", "Name"), *FIGURE_COLUMNS[:3],
+                        ("comparison", "Compared with England")],
+            "rows": sorted(({"name": name, **_figure_dict(f), "comparison": f.comparison,
+                             "highlight": mine} for name, f, mine in compared),
+                           key=lambda r: (r["value"] is None, -(r["value"] or 0))),
+        },
+        "authorities": {
+            "title": f"{metric.name}: the footprint's authorities ({_period(view)})",
+            "columns": [("name", "Authority"), ("code", "Code"), *FIGURE_COLUMNS[:3],
+                        ("numerator", "Count"), ("comparison", "Compared with England")],
+            "rows": [{"name": a.name, "code": a.code, **_figure_dict(f),
+                      "comparison": f.comparison if f else ""} for a, f in view.authorities],
+        },
+        "region": {
+            "title": f"{metric.name}: authorities in {view.region.name} ({_period(view)})",
+            "columns": [("name", "Authority"), ("code", "Code"), *FIGURE_COLUMNS[:3],
+                        ("comparison", "Compared with England")],
+            "rows": [{"name": a.name, "code": a.code, **_figure_dict(f),
+                      "comparison": f.comparison} for a, f in view.region_authorities],
+        },
+        "map": {
+            "title": f"{metric.name}: every upper-tier authority ({_period(view)})",
+            "columns": [("name", "Authority"), ("code", "Code"), *FIGURE_COLUMNS[:3],
+                        ("comparison", "Compared with England")],
+            "rows": sorted(({"name": a.name, "code": a.code, **_figure_dict(f),
+                             "comparison": f.comparison}
+                            for a, f in view.map_figures.values()), key=lambda r: r["name"]),
+        },
+        "breakdowns": {
+            "title": f"{metric.name} by breakdown: {short} and England ({_period(view)})",
+            "columns": [("breakdown", "Breakdown"), *FIGURE_COLUMNS[:3],
+                        ("numerator", "Count"), ("england_value", "England"),
+                        ("comparison", "Compared with England")],
+            "rows": [{"breakdown": f.breakdown_label, **_figure_dict(f),
+                      "england_value": e.value if e else None, "comparison": f.comparison}
+                     for f, e in view.breakdowns],
+        },
+    }
+    return tables
+
+
+def _period(view) -> str:
+    anchor = view.latest or view.latest_england
+    return anchor.period_label if anchor else "no data"
+
+
+@access("partnerships.view_partnership", load=_partnership)
+def metric_page(request, partnership: Partnership, slug: str, key: str):
+    metric = _metric_for(partnership, key)
+    view, tables, choice, compared = _metric_context(partnership, metric,
+                                                     request.GET.get("compare"))
+    for table in tables.values():
+        table["display"] = [[_display(metric, row.get(k), k) for k, _ in table["columns"]]
+                            for row in table["rows"]]
+    charts = _charts(view, tables, compared)
+    latest = view.latest
+    return render(request, "outcomes/dashboard/metric.html", {
+        "partnership": partnership, "section": "outcomes", "metric": metric, "view": view,
+        "tables": tables, "charts": charts,
+        "short_name": partnership.name.removesuffix(" Combating Drugs Partnership"),
+        "geography": GEOGRAPHY_LABELS.get(metric.geography, metric.geography),
+        "sentence": metric_sentence(metric.name, metric.method, metric.unit, latest,
+                                    view.latest_england),
+        "headline": [(label, f, with_unit(f.value if f else None, metric.method, metric.unit))
+                     for label, f in (("short", latest), ("region", view.latest_region),
+                                      ("england", view.latest_england))],
+        "legend": _legend(), "compare_choice": choice,
+        "compare_options": [(key, dashboard.COMPARE_CHOICES[key])
+                            for key in dashboard.compare_options(view)],
+    })
+
+
+def _display(metric: Metric, value, key: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if key in ("numerator", "denominator"):
+            return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
+        return format_value(value, metric.method, metric.unit)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(value)
+
+
+def _charts(view, tables, compared) -> dict:
+    """Chart SVGs (cached by their spec in ``charts``); empty where there is nothing to draw."""
+    try:
+        from . import charts
+    except ImportError:  # pragma: no cover - the chart module arrives separately
+        return {}
+    return charts_for(view, tables, compared, charts)
+
+
+def charts_for(view, tables, compared, charts) -> dict:
+    metric = view.metric
+    short = view.partnership.name.removesuffix(" Combating Drugs Partnership")
+    result = {}
+    series = []
+    for name, role, figures in ((short, "focus", view.own),
+                                (view.region.name, "region", view.region_series),
+                                ("England", "england", view.england_series)):
+        if figures:
+            series.append(charts.Series(name=name, role=role, points=tuple(
+                charts.Point(f.period_label, f.value, f.lower_95, f.upper_95)
+                for f in figures)))
+    if series:
+        result["trend"] = {
+            "svg": charts.trend_chart(series, unit=metric.unit, title=tables["trend"]["title"],
+                                      description=charts.trend_summary(series, metric.unit)),
+            "summary": charts.trend_summary(series, metric.unit)}
+    bars = [charts.Bar(name=name, value=f.value, lower=f.lower_95, upper=f.upper_95,
+                       comparison=f.comparison, highlight=mine)
+            for name, f, mine in compared]
+    if bars:
+        benchmark = view.latest_england.value if view.latest_england else None
+        result["compare"] = {
+            "svg": charts.compare_chart(bars, benchmark=benchmark, benchmark_label="England",
+                                        unit=metric.unit, title=tables["compare"]["title"],
+                                        description=charts.compare_summary(bars, benchmark,
+                                                                           metric.unit)),
+            "summary": charts.compare_summary(bars, benchmark, metric.unit)}
+    return result
+
+
+METRIC_TABLES = ("trend", "compare", "authorities", "region", "map", "breakdowns")
+
+
+@access("partnerships.view_partnership", load=_partnership)
+def metric_download(request, partnership: Partnership, slug: str, key: str, table: str,
+                    fmt: str):
+    metric = _metric_for(partnership, key)
+    if table not in METRIC_TABLES:
+        raise Http404("No such table.")
+    view, tables, _, _ = _metric_context(partnership, metric, request.GET.get("compare"))
+    chosen = tables[table]
+    about = about_rows(metric, title=chosen["title"], synthetic=view.is_synthetic,
+                       note=view.latest.geography_note if view.latest else "")
+    repeated = [("Metric", metric.name), ("Unit", metric.unit), ("Source", metric.source)]
+    return table_response(fmt, f"{partnership.slug}-{metric.key}-{table}", chosen["columns"],
+                          chosen["rows"], about, repeated)
+
+
+# --------------------------------------------------------------------------- national
+
+
+@access("outcomes.view_metric")
+def commitments(request):
+    """Box 1: the national commitments to 2024/25, each with the latest England figure."""
+    framework = outcomes_framework()
+    metrics = {m.key: m for m in Metric.objects.filter(partnership__isnull=True)}
+    values = {}
+    for value in (ComputedValue.objects.filter(area__code=dashboard.ENGLAND_CODE, breakdown="",
+                                               metric__in=metrics.values())
+                  .order_by("period_end", "period_start")):
+        values.setdefault(value.metric_id, []).append(value)
+    items = []
+    synthetic = False
+    for commitment in framework.commitments:
+        metric = metrics.get(commitment.metric) if commitment.metric else None
+        series = [v for v in values.get(metric.pk, []) if not v.suppressed] if metric else []
+        latest = series[-1] if series else None
+        baseline = next((v for v in series if v.period_end.year >= 2021), None)
+        change = None
+        if latest is not None and baseline is not None and baseline is not latest \
+                and metric.method == "count" and latest.value is not None \
+                and baseline.value is not None:
+            change = latest.value - baseline.value
+        synthetic = synthetic or bool(latest and latest.is_synthetic)
+        items.append({
+            "commitment": commitment, "metric": metric, "latest": latest,
+            "baseline": baseline if change is not None else None,
+            "latest_text": with_unit(latest.value, metric.method, metric.unit)
+            if latest is not None else "",
+            "change_text": (f"{change:+,.0f}" if change is not None else ""),
+            "progress": (round(100 * change / commitment.target)
+                         if change is not None and commitment.target else None),
+        })
+    return render(request, "outcomes/dashboard/commitments.html",
+                  {"items": items, "synthetic": synthetic, "title": framework.title})
