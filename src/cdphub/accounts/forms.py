@@ -126,3 +126,29 @@ class GrantRoleForm(GovukForm):
         return cleaned
 
 
+
+
+class AccessTokenForm(GovukForm):
+    """Make a personal access token for the API."""
+
+    name = forms.CharField(
+        label="Name", max_length=100,
+        help_text="What the token is for, so you can tell your tokens apart. For example, "
+                  "'Monthly dashboard refresh'.",
+        error_messages={"required": "Enter a name for the token, saying what it is for.",
+                        "max_length": "The name must be 100 characters or fewer."},
+    )
+    lifetime_days = forms.TypedChoiceField(
+        label="Expires after", coerce=int, widget=forms.RadioSelect,
+        choices=[(30, "30 days"), (90, "90 days"), (365, "1 year")], initial=365,
+        help_text="The token stops working then; you can revoke it sooner.",
+        error_messages={"required": "Choose when the token expires.",
+                        "invalid_choice": "Choose when the token expires: 30 days, 90 days or "
+                                          "1 year."},
+    )
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Enter a name for the token, saying what it is for.")
+        return name

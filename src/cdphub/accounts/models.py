@@ -191,6 +191,8 @@ class AuditEvent(models.Model):
         ROLE_GRANTED = "role_granted", "Role granted"
         ROLE_REVOKED = "role_revoked", "Role revoked"
         EXPORT = "export", "Data exported"
+        TOKEN_CREATED = "token_created", "Personal access token created"
+        TOKEN_REVOKED = "token_revoked", "Personal access token revoked"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
@@ -207,3 +209,48 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_kind_display()} {self.actor_email}"
+
+
+class AccessTokenQuerySet(models.QuerySet):
+    def usable(self, now):
+        """Tokens not revoked and not expired at ``now``."""
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+                           revoked_at__isnull=True)
+
+
+class AccessToken(models.Model):
+    """A personal access token for the REST API (``cdphub.accounts.tokens``).
+
+    Only the SHA-256 hash of the token is stored: the token itself is shown once, when it is
+    made. A token acts as its user with the roles they hold at the time of each request;
+    roles that need two-factor sign-in only if the token was made in a session that had
+    given the second factor (``two_factor``)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="access_tokens")
+    name = models.CharField(max_length=100, help_text="What the token is for.")
+    prefix = models.CharField(
+        max_length=20, help_text="The start of the token, shown so its owner can tell tokens apart.")
+    token_hash = models.CharField("SHA-256 hash of the token", max_length=64, unique=True)
+    two_factor = models.BooleanField(
+        default=False, help_text="Made in a session that had given the second factor: the token "
+        "carries the roles that need two-factor sign-in.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Empty: never expires.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccessTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def status(self, now) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"

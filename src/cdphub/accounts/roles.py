@@ -106,7 +106,15 @@ def has_any_role(user) -> bool:
     return bool(active_memberships(user))
 
 
+@rules.predicate
+def owns_token(user, token) -> bool:
+    return token is not None and is_signed_in(user) and token.user_id == user.pk
+
+
 rules.add_perm("accounts.view_audit_log", is_central_admin)
 rules.add_perm("accounts.export_audit_log", is_central_admin)
 rules.add_perm("accounts.manage_roles", is_central_admin)
 rules.add_perm("accounts.view_people", is_central)
+# Personal access tokens: anyone signed in makes their own; only the owner revokes one.
+rules.add_perm("accounts.create_token", is_signed_in)
+rules.add_perm("accounts.revoke_token", owns_token)

@@ -16,6 +16,8 @@ urlpatterns = [
     path("password-reset/<uidb64>/<token>/", views.password_reset_confirm,
          name="password-reset-confirm"),
     path("password-reset/done/", views.password_reset_done, name="password-reset-done"),
+    path("tokens/new/", views.token_create, name="token-create"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("roles/", views.roles, name="roles"),
     path("roles/<int:pk>/revoke/", views.revoke, name="revoke-role"),
     path("audit-log/", views.audit_log, name="audit-log"),

@@ -22,9 +22,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cdphub.core.access import PUBLIC, SIGNED_IN, access
 
-from . import actions
+from . import actions, tokens
 from .audit import record
 from .forms import (
+    AccessTokenForm,
     GovukPasswordChangeForm,
     GovukPasswordResetForm,
     GovukSetPasswordForm,
@@ -34,8 +35,8 @@ from .forms import (
     TokenForm,
 )
 from .middleware import has_confirmed_device
-from .models import AuditEvent, Membership, Role
-from .roles import all_memberships, needs_two_factor
+from .models import AccessToken, AuditEvent, Membership, Role
+from .roles import all_memberships, is_two_factor_verified, needs_two_factor
 
 BACKUP_CODE_COUNT = 10
 
@@ -199,7 +200,61 @@ def account(request):
         "has_device": has_confirmed_device(request.user),
         "needs_two_factor": needs_two_factor(request.user),
         "backup_codes_left": static.token_set.count() if static else 0,
+        "tokens": _tokens_with_status(request.user),
     })
+
+
+TOKEN_TAGS = {"active": "govuk-tag--green", "expired": "govuk-tag--grey",
+              "revoked": "govuk-tag--red"}
+
+
+def _tokens_with_status(user) -> list[AccessToken]:
+    now = timezone.now()
+    found = list(AccessToken.objects.filter(user=user))
+    for token in found:
+        token.state = token.status(now)
+        token.tag_class = TOKEN_TAGS[token.state]
+    return found
+
+
+@access("accounts.create_token")
+def token_create(request):
+    """Make a personal access token for the API; the token is shown once, on the next page."""
+    two_factor = is_two_factor_verified(request.user)
+    if needs_two_factor(request.user) and not two_factor:
+        # The two-factor middleware sends such sessions to the code page first; this is a
+        # second line, so a token never carries roles the session could not use.
+        messages.error(request, "Sign in with your security code before making a token.")
+        return redirect("accounts:two-factor")
+    form = AccessTokenForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        access_token, secret = tokens.create_token(
+            request.user, name=form.cleaned_data["name"],
+            lifetime_days=form.cleaned_data["lifetime_days"], two_factor=two_factor,
+            request=request)
+        response = render(request, "accounts/token_created.html",
+                          {"access_token": access_token, "secret": secret})
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "accounts/token_create.html", {"form": form})
+
+
+def _access_token(pk: int, **_kwargs) -> AccessToken:
+    return get_object_or_404(AccessToken, pk=pk)
+
+
+@access("accounts.revoke_token", load=_access_token)
+def token_revoke(request, access_token: AccessToken, pk: int):
+    """Confirm, then revoke one of your own tokens."""
+    if request.method == "POST":
+        if tokens.revoke_token(access_token, request=request):
+            messages.success(request, f"The token ‘{access_token.name}’ is revoked. Programs "
+                                      "using it can no longer use the API.")
+        else:
+            messages.info(request, f"The token ‘{access_token.name}’ was already revoked.")
+        return redirect(f"{reverse('accounts:account')}#tokens")
+    return render(request, "accounts/token_revoke.html", {
+        "access_token": access_token, "state": access_token.status(timezone.now())})
 
 
 class PasswordResetView(auth_views.PasswordResetView):

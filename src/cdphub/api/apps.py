@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ApiConfig(AppConfig):
     name = "cdphub.api"
     verbose_name = "REST API"
+
+    def ready(self) -> None:
+        from . import roles  # noqa: F401

@@ -3,7 +3,7 @@ central government (guidance Appendix 1) with the same content as its CSV row.""
 
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from cdphub.core.clock import today
 from cdphub.partnerships.models import Partnership
@@ -11,15 +11,9 @@ from cdphub.partnerships.returns import build_return
 from cdphub.partnerships.status import current_authorities, visible_to, with_register
 
 from .access import access, caller
+from .common import ERRORS, QUERY_ERRORS, Pages
 
 router = Router(tags=["Partnerships"])
-
-
-class Message(Schema):
-    detail: str
-
-
-ERRORS = {401: Message, 403: Message, 404: Message}
 
 
 class Authority(Schema):
@@ -86,9 +80,9 @@ def _partnership(slug: str) -> Partnership:
     return get_object_or_404(with_register(Partnership.objects.all()), slug=slug)
 
 
-@router.get("/partnerships", response={200: list[PartnershipSummary], **ERRORS},
+@router.get("/partnerships", response={200: list[PartnershipSummary], **QUERY_ERRORS},
             summary="List the partnerships you may read")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 @access("partnerships.view_partnership_list")
 def list_partnerships(request):
     partnerships = visible_to(Partnership.objects.all(), caller(request))

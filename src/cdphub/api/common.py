@@ -1,0 +1,50 @@
+"""What every part of the API shares: error bodies, pagination, and refusing a bad filter
+with a message that names it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ninja import Field, Schema
+from ninja.errors import ValidationError
+from ninja.pagination import PageNumberPagination
+
+
+class Message(Schema):
+    detail: str
+
+
+class Problem(Schema):
+    loc: list[str | int] = Field(description="Where the problem is, e.g. [\"query\", \"metric\"].")
+    msg: str = Field(description="What is wrong and how to put it right.")
+    type: str
+
+
+class Invalid(Schema):
+    """A request whose parameters are not valid (422): each problem names its parameter."""
+
+    detail: list[Problem]
+
+
+ERRORS = {401: Message, 403: Message, 404: Message}
+# Operations with query parameters can also answer 422.
+QUERY_ERRORS = {**ERRORS, 422: Invalid}
+
+MAX_PAGE = 1_000_000
+
+
+class Pages(PageNumberPagination):
+    """Page-number pagination (``page``, ``page_size``) answering ``{"items": [...],
+    "count": n}``. Pages are numbered from 1; a ``page_size`` above the operation's maximum
+    is reduced to it."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
+        page_size: int | None = Field(None, ge=1, le=10_000,
+                                      description="Items per page (reduced to the maximum).")
+
+
+def invalid(parameter: str, message: str, *, where: str = "query") -> ValidationError:
+    """A 422 answer naming ``parameter``, in the same shape as django-ninja's own."""
+    problem: dict[str, Any] = {"type": "value_error", "loc": [where, parameter], "msg": message}
+    return ValidationError([problem])
