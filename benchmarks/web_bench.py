@@ -326,7 +326,7 @@ def measure(pool, processes: int, port: int, path: str, headers: dict, clients: 
 
 
 def warm_up(port: int, path: str, headers: dict, workers: int) -> tuple[int, float]:
-    """Three requests per worker, as many at once as there are workers, before anything is
+    """Three requests per worker (thread), as many at once as there are, before anything is
     timed: with the sync worker a connection goes to whichever worker is free, so this
     makes every worker serve the page at least once (the first request a worker serves
     imports and compiles what the page needs and can take a second or more). Returns the
@@ -596,7 +596,8 @@ def main() -> None:
         print("Measuring:")
         for target in targets:
             print(f"  {target['name']:18} {target['path']} …", end="", flush=True)
-            failures, slowest = warm_up(server.port, target["path"], headers, len(workers))
+            failures, slowest = warm_up(server.port, target["path"], headers,
+                                        min(64, max(len(workers), args.workers) * args.threads))
             print(f" first requests (3 a worker): slowest {slowest * 1000:.0f} ms"
                   + (f", {failures} failed" if failures else "") + ";", end="", flush=True)
             target.update(measure(pool, args.client_processes, server.port, target["path"],
