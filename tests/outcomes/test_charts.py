@@ -290,7 +290,7 @@ def test_spine_marker_colour_and_labels():
     circle = next(root.iter(f"{SVG}circle"))
     assert circle.get("fill") == charts.COMPARISON_COLOURS["better"]
     assert root.get("role") == "img"
-    ids = root.get("aria-labelledby").split()
+    ids = [root.get("aria-labelledby"), root.get("aria-describedby")]
     assert [root.find(f".//*[@id='{i}']").tag for i in ids] == [f"{SVG}title", f"{SVG}desc"]
     assert root.find(f"{SVG}title").text == "Greater Manchester"
     desc = root.find(f"{SVG}desc").text
@@ -321,7 +321,7 @@ def test_charts_are_one_labelled_image_with_unique_ids():
         assert root.get("role") == "img"
         assert root.get("viewBox")
         assert root.get("class") == "cdphub-chart__svg"
-        title_id, desc_id = root.get("aria-labelledby").split()
+        title_id, desc_id = root.get("aria-labelledby"), root.get("aria-describedby")
         assert root.find(f"{SVG}title").get("id") == title_id
         assert root.find(f"{SVG}title").text == title
         assert root.find(f"{SVG}desc").get("id") == desc_id
@@ -451,6 +451,9 @@ def test_trend_summary():
         "Values are numbers of people. For X, the value fell from 1,500 in 2019/20 to 1,200 in "
         "2020/21.")
     assert charts.trend_summary([], "%") == "There are no values to show."
+    # One number of decimal places across a chart's values.
+    mixed = [Series("Y", "focus", (Point("2020", 2.0), Point("2021", 2.25)))]
+    assert "from 2.0 in 2020 to 2.2 in 2021" in charts.trend_summary(mixed, "people")
 
 
 def test_compare_summary():

@@ -14,9 +14,9 @@ Trend and compare charts are Vega-Lite specifications (built with Vega-Altair) r
 by ``vl-convert``; the SVG is then cleaned so it is safe to inline under the site's CSP and
 reads as one image to assistive technology:
 
-* the root ``<svg>`` has ``role="img"`` and ``aria-labelledby`` pointing at its own
-  ``<title>`` and ``<desc>``; Vega's own ARIA attributes on inner marks are removed (the data
-  table twin carries the data);
+* the root ``<svg>`` has ``role="img"``, ``aria-labelledby`` pointing at its own ``<title>``
+  (its accessible name) and ``aria-describedby`` at its ``<desc>``; Vega's own ARIA
+  attributes on inner marks are removed (the data table twin carries the data);
 * no ``style`` attributes (``vl-convert`` emits presentation attributes; any ``style`` would be
   removed, and a test checks there were none to remove);
 * every ``id`` inside is prefixed with the chart's own id, derived from a hash of the
@@ -154,6 +154,12 @@ class ChartFigure:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     @property
+    def chart_id(self) -> str:
+        """The SVG's own id (its title is ``<id>-title``), for ids around it in the page."""
+        match = re.search(r'aria-labelledby="([^"]+)-title"', str(self.svg))
+        return match.group(1) if match else "chart"
+
+    @property
     def body(self) -> list[list[tuple[str, bool]]]:
         """Rows as (text, numeric) cells for the template."""
         numeric = [c.numeric for c in self.columns]
@@ -179,6 +185,15 @@ def format_value(value: float | None, unit: str = "", *, decimals: int | None = 
     if text.startswith("-") and float(text.replace(",", "")) == 0:
         text = text[1:]
     return text + "%" if unit.strip() == "%" else text
+
+
+def _formatter(values, unit: str):
+    """``format_value`` with one number of decimal places for a whole set of values (so that
+    2 and 2.2 people read "2.0" and "2.2")."""
+    numbers = [v for v in values if v is not None]
+    whole = all(float(v).is_integer() for v in numbers)
+    decimals = 1 if _is_rate(unit) or not whole else 0
+    return lambda value: format_value(value, unit, decimals=decimals)
 
 
 def _axis_title(unit: str) -> str:
@@ -247,13 +262,14 @@ def trend_summary(series: Sequence[Series], unit: str) -> str:
         sentences.append(lead)
     missing: list[str] = []
     first_span: tuple[str, str] | None = None
+    fmt = _formatter([p.value for s in series for p in s.points], unit)
     for s in series:
         values = _valued(s.points)
         if not values:
             missing.append(s.name)
             continue
         first, last = values[0], values[-1]
-        a, b = format_value(first.value, unit), format_value(last.value, unit)
+        a, b = fmt(first.value), fmt(last.value)
         if len(values) == 1:
             sentences.append(f"For {s.name}, the only value is {a} in {first.period}.")
             continue
@@ -315,6 +331,7 @@ def compare_summary(bars: Sequence[Bar], benchmark: float | None, unit: str, *,
     if not valued:
         sentences.append(f"There are no values to show for {_plural(len(bars), one, many)}.")
         return " ".join(sentences)
+    fmt = _formatter([b.value for b in valued] + [benchmark], unit)
     counts = {key: 0 for key in _COMPARISON_ORDER}
     for b in valued:
         counts[_comparison(b.comparison)] += 1
@@ -328,10 +345,10 @@ def compare_summary(bars: Sequence[Bar], benchmark: float | None, unit: str, *,
     low = min(valued, key=lambda b: b.value)
     high = max(valued, key=lambda b: b.value)
     if len(valued) > 1:
-        sentences.append(f"Values range from {format_value(low.value, unit)} ({low.name}) to "
-                         f"{format_value(high.value, unit)} ({high.name}).")
+        sentences.append(f"Values range from {fmt(low.value)} ({low.name}) to "
+                         f"{fmt(high.value)} ({high.name}).")
     if benchmark is not None:
-        sentences.append(f"The {benchmark_label} value is {format_value(benchmark, unit)}.")
+        sentences.append(f"The {benchmark_label} value is {fmt(benchmark)}.")
     ranks = _ranks(bars)
     for i, b in enumerate(bars):
         if not b.highlight:
@@ -340,7 +357,7 @@ def compare_summary(bars: Sequence[Bar], benchmark: float | None, unit: str, *,
             sentences.append(f"{b.name} has no value.")
             continue
         sentences.append(
-            f"{b.name} is {format_value(b.value, unit)}, the {_ordinal(ranks[i])} highest of "
+            f"{b.name} is {fmt(b.value)}, the {_ordinal(ranks[i])} highest of "
             f"{len(valued):,}, {_comparison_words(b.comparison, benchmark_label)}.")
     without = len(bars) - len(valued)
     if without:
@@ -363,15 +380,17 @@ def trend_table(series: Sequence[Series], unit: str) -> tuple[tuple[Column, ...]
         if limits:
             columns.append(Column(f"{s.name} lower 95% limit", numeric=True))
             columns.append(Column(f"{s.name} upper 95% limit", numeric=True))
+    fmt = _formatter([v for s in series for p in s.points for v in (p.value, p.lower, p.upper)],
+                     unit)
     rows = []
     for period in periods:
         row = [period]
         for s, limits in zip(series, with_limits, strict=True):
             point = next((p for p in s.points if p.period == period), None)
-            row.append(_cell(point.value if point else None, unit))
+            row.append(_cell(point.value if point else None, fmt))
             if limits:
-                row.append(_cell(point.lower if point else None, unit))
-                row.append(_cell(point.upper if point else None, unit))
+                row.append(_cell(point.lower if point else None, fmt))
+                row.append(_cell(point.upper if point else None, fmt))
         rows.append(tuple(row))
     return tuple(columns), tuple(rows)
 
@@ -382,15 +401,16 @@ def compare_table(bars: Sequence[Bar], unit: str, *, benchmark_label: str = "Eng
     columns = (Column(name_label), Column("Value", numeric=True),
                Column("Lower 95% limit", numeric=True), Column("Upper 95% limit", numeric=True),
                Column(f"Compared with {benchmark_label}"))
+    fmt = _formatter([v for b in bars for v in (b.value, b.lower, b.upper)], unit)
     rows = tuple(
-        (b.name, _cell(b.value, unit), _cell(b.lower, unit), _cell(b.upper, unit),
+        (b.name, _cell(b.value, fmt), _cell(b.lower, fmt), _cell(b.upper, fmt),
          _sentence_case(_comparison(b.comparison)) if b.value is not None else "")
         for b in _sorted_bars(bars))
     return columns, rows
 
 
-def _cell(value: float | None, unit: str) -> str:
-    return "" if value is None else format_value(value, unit)
+def _cell(value: float | None, fmt) -> str:
+    return "" if value is None else fmt(value)
 
 
 def trend_figure(series: Sequence[Series], *, unit: str, title: str, caption: str | None = None,
@@ -576,6 +596,7 @@ def _compare_spec(bars: Sequence[Bar], benchmark: float | None, benchmark_label:
     limits = [{"label": label, "lower": b.lower, "upper": b.upper}
               for label, b in zip(labels, ordered, strict=True)
               if b.lower is not None and b.upper is not None and b.value is not None]
+    fmt = _formatter([b.value for b in ordered] + [benchmark], unit)
     present = [k for k in _COMPARISON_ORDER
                if any(_comparison(b.comparison) == k for b in ordered if b.value is not None)]
 
@@ -616,7 +637,7 @@ def _compare_spec(bars: Sequence[Bar], benchmark: float | None, benchmark_label:
                               "x2": {"field": "upper"}}))
     if benchmark is not None:
         line = [{"benchmark": benchmark,
-                 "text": f"{benchmark_label}: {format_value(benchmark, unit)}"}]
+                 "text": f"{benchmark_label}: {fmt(benchmark)}"}]
         bx = {"field": "benchmark", "type": "quantitative"}
         layers.append(_layer("benchmark", line,
                              {"type": "rule", "color": TEXT, "strokeWidth": 2}, {"x": bx}))
@@ -694,25 +715,26 @@ def spine_chart(*, lowest: float, q1: float, q3: float, highest: float, england:
         parts.append(f'<circle class="cdphub-spine__value" cx="{vx}" cy="12" r="5.5" '
                      f'fill="{COMPARISON_COLOURS[key]}" stroke="{TEXT}" stroke-width="1.5"/>')
     worst, best = ("highest", "lowest") if flip else ("lowest", "highest")
+    fmt = _formatter([lowest, q1, q3, highest, england, value], unit)
     if polarity.strip().lower() in ("none", "", "no judgement"):
-        sides = f"lowest {format_value(min(lowest, highest), unit)} on the left, highest " \
-                f"{format_value(max(lowest, highest), unit)} on the right"
+        sides = f"lowest {fmt(min(lowest, highest))} on the left, highest " \
+                f"{fmt(max(lowest, highest))} on the right"
     else:
-        sides = (f"worst ({worst}) {format_value(lowest if not flip else highest, unit)} on the "
-                 f"left, best ({best}) {format_value(highest if not flip else lowest, unit)} on "
+        sides = (f"worst ({worst}) {fmt(lowest if not flip else highest)} on the "
+                 f"left, best ({best}) {fmt(highest if not flip else lowest)} on "
                  f"the right")
     if value is None:
         stated = "No value."
     else:
-        stated = f"Value {format_value(value, unit)}, {_comparison_words(key, benchmark_label)}."
-    description = (f"{stated} {benchmark_label} {format_value(england, unit)} is the centre "
+        stated = f"Value {fmt(value)}, {_comparison_words(key, benchmark_label)}."
+    description = (f"{stated} {benchmark_label} {fmt(england)} is the centre "
                    f"line. Range of all areas: {sides}; middle half from "
-                   f"{format_value(min(q1, q3), unit)} to {format_value(max(q1, q3), unit)}.")
+                   f"{fmt(min(q1, q3))} to {fmt(max(q1, q3))}.")
     digest = hashlib.sha256(json.dumps([lowest, q1, q3, highest, england, value, polarity,
                                         comparison, label, unit]).encode()).hexdigest()[:12]
     chart_id = f"spine-{digest}"
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" class="cdphub-spine" role="img" '
-           f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
+           f'aria-labelledby="{chart_id}-title" aria-describedby="{chart_id}-desc" '
            f'viewBox="0 0 {SPINE_WIDTH} {SPINE_HEIGHT}" width="{SPINE_WIDTH}" '
            f'height="{SPINE_HEIGHT}" focusable="false">'
            f'<title id="{chart_id}-title">{_xml(label)}</title>'
@@ -831,7 +853,7 @@ def _clean_svg(svg: str) -> str:
     inner = re.sub(r'href="#([^"]+)"', rf'href="#{ID_PLACEHOLDER}-\1"', inner)
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
             f'class="cdphub-chart__svg" role="img" '
-            f'aria-labelledby="{ID_PLACEHOLDER}-title {ID_PLACEHOLDER}-desc" '
+            f'aria-labelledby="{ID_PLACEHOLDER}-title" aria-describedby="{ID_PLACEHOLDER}-desc" '
             f'viewBox="{view_box}" width="{width}" height="{height}" '
             f'preserveAspectRatio="xMinYMin meet" focusable="false" font-family="{FONT}">')
     return head + TITLE_PLACEHOLDER + inner + "</svg>"
@@ -861,8 +883,8 @@ def _empty_chart(title: str, description: str, chart_id: str | None) -> Markup:
         f"empty\n{title}\n{description}".encode()).hexdigest()[:12]
     return Markup(  # noqa: S704 (every text in it went through _xml)
         f'<svg xmlns="http://www.w3.org/2000/svg" class="cdphub-chart__svg" role="img" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc" viewBox="0 0 400 60" width="400" '
-        f'height="60" focusable="false" font-family="{FONT}">'
+        f'aria-labelledby="{chart_id}-title" aria-describedby="{chart_id}-desc" '
+        f'viewBox="0 0 400 60" width="400" height="60" focusable="false" font-family="{FONT}">'
         f'<title id="{chart_id}-title">{_xml(title)}</title>'
         f'<desc id="{chart_id}-desc">{_xml(description)}</desc>'
         f'<text x="8" y="36" font-size="16" fill="{TEXT}">There are no values to show.</text>'
