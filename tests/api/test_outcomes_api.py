@@ -209,6 +209,11 @@ def test_the_area_filter_of_a_partnership_member_still_excludes_partnership_rows
     ({"area_type": "county"}, "area_type", "'utla'"),
     ({"page": "0"}, "page", "greater than or equal to 1"),
     ({"page_size": "many"}, "page_size", "valid integer"),
+    ({"area": "Bolton"}, "area", "should match pattern"),
+    ({"metric": "no such metric"}, "metric", "should match pattern"),
+    # Control characters never reach the database (PostgreSQL refuses NUL in text).
+    ({"period": "2022\x00"}, "period", "should match pattern"),
+    ({"breakdown": "sex=\x00"}, "breakdown", "should match pattern"),
 ])
 def test_bad_filters_are_refused_naming_the_parameter(client, outcomes, params, parameter,
                                                       words):
@@ -218,6 +223,17 @@ def test_bad_filters_are_refused_naming_the_parameter(client, outcomes, params, 
     problems = response.json()["detail"]
     assert [p["loc"] for p in problems] == [["query", parameter]]
     assert words in problems[0]["msg"]
+
+
+@pytest.mark.parametrize("url, parameter", [
+    ("/api/v1/areas/E0800%00001", "code"), ("/api/v1/metrics/key%00", "key"),
+    ("/api/v1/areas?q=Bol%00", "q"), ("/api/v1/metrics?outcome=%00", "outcome"),
+])
+def test_malformed_path_and_query_parameters_are_refused(client, outcomes, url, parameter):
+    response = client.get(url)
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][1] == parameter
 
 
 def test_metric_filters(client, outcomes):

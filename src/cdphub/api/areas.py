@@ -14,7 +14,7 @@ from cdphub.core.access import PUBLIC
 from cdphub.geography.models import Area, AreaType
 
 from .access import OPEN, access
-from .common import ERRORS, QUERY_ERRORS, Pages, invalid
+from .common import GSS_CODE, PARAMETER_ERRORS, TEXT, CodePath, Pages, invalid
 
 router = Router(tags=["Areas"])
 
@@ -66,9 +66,10 @@ class AreaDetail(AreaSummary):
 
 class AreaFilters(Schema):
     type: AreaType | None = Field(None, description="Only areas of this type.")
-    parent: str | None = Field(None, max_length=9,
+    parent: str | None = Field(None, pattern=GSS_CODE,
                                description="Only areas directly within the area with this GSS code.")
-    q: str | None = Field(None, max_length=100, description="Only areas whose name contains this.")
+    q: str | None = Field(None, max_length=100, pattern=TEXT,
+                          description="Only areas whose name contains this.")
     in_use_on: dt.date | None = Field(None, description="Only areas in use on this date "
                                                         "(YYYY-MM-DD).")
 
@@ -91,7 +92,7 @@ def _area(code: str) -> Area:
     return area
 
 
-@router.get("/areas", auth=OPEN, response={200: list[AreaSummary], **QUERY_ERRORS},
+@router.get("/areas", auth=OPEN, response={200: list[AreaSummary], **PARAMETER_ERRORS},
             summary="List areas (published)")
 @paginate(Pages, page_size=100, max_page_size=1000)
 @access(PUBLIC, public=True)
@@ -108,8 +109,8 @@ def list_areas(request, filters: Query[AreaFilters]):
     return areas.order_by("area_type", "name", "code")
 
 
-@router.get("/areas/{code}", auth=OPEN, response={200: AreaDetail, **ERRORS},
+@router.get("/areas/{code}", auth=OPEN, response={200: AreaDetail, **PARAMETER_ERRORS},
             summary="One area, with what it contains, replaced and was replaced by (published)")
 @access(PUBLIC, load=_area, public=True)
-def get_area(request, area: Area, code: str):
+def get_area(request, area: Area, code: CodePath):
     return area

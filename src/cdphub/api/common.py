@@ -3,9 +3,9 @@ with a message that names it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from ninja import Field, Schema
+from ninja import Field, Path, Schema
 from ninja.errors import ValidationError
 from ninja.pagination import PageNumberPagination
 
@@ -27,8 +27,16 @@ class Invalid(Schema):
 
 
 ERRORS = {401: Message, 403: Message, 404: Message}
-# Operations with query parameters can also answer 422.
-QUERY_ERRORS = {**ERRORS, 422: Invalid}
+# Operations with parameters that can be malformed also answer 422.
+PARAMETER_ERRORS = {**ERRORS, 422: Invalid}
+
+# What parameters may hold. Nothing reaches the database with a control character in it
+# (PostgreSQL refuses NUL in text outright).
+TEXT = r"^[^\x00-\x1f\x7f]*$"
+SLUG = r"^[-a-zA-Z0-9_]+$"
+GSS_CODE = r"^[A-Za-z][0-9]{8}$"
+SlugPath = Annotated[str, Path(pattern=SLUG, max_length=80)]
+CodePath = Annotated[str, Path(pattern=GSS_CODE, description="A GSS code, e.g. E10000006.")]
 
 MAX_PAGE = 1_000_000
 

@@ -38,7 +38,7 @@ from cdphub.partnerships.status import visible_to
 
 from .access import OPEN, access, caller, refuse
 from .areas import area_by_code
-from .common import ERRORS, QUERY_ERRORS, Pages, invalid
+from .common import GSS_CODE, PARAMETER_ERRORS, SLUG, TEXT, Pages, SlugPath, invalid
 
 router = Router(tags=["Metrics and values"])
 
@@ -82,8 +82,9 @@ class MetricOut(Schema):
 
 
 class MetricFilters(Schema):
-    outcome: str | None = Field(None, max_length=40, description="Only metrics of this outcome "
-                                "(its key, e.g. reduce_deaths_harm).")
+    outcome: str | None = Field(None, max_length=40, pattern=SLUG,
+                                description="Only metrics of this outcome (its key, e.g. "
+                                            "reduce_deaths_harm).")
     kind: Kind | None = Field(None, description="Only headline, supporting or local metrics.")
 
 
@@ -112,7 +113,7 @@ def _metric(key: str) -> Metric:
     return metric
 
 
-@router.get("/metrics", auth=OPEN, response={200: list[MetricOut], **QUERY_ERRORS},
+@router.get("/metrics", auth=OPEN, response={200: list[MetricOut], **PARAMETER_ERRORS},
             summary="List the metrics you may read (national metrics are published)")
 @paginate(Pages, page_size=100, max_page_size=1000)
 @access(PUBLIC, public=True)
@@ -129,11 +130,11 @@ def list_metrics(request, filters: Query[MetricFilters]):
     return metrics.order_by(F("partnership_id").asc(nulls_first=True), "order", "key")
 
 
-@router.get("/metrics/{key}", auth=OPEN, response={200: MetricOut, **ERRORS},
+@router.get("/metrics/{key}", auth=OPEN, response={200: MetricOut, **PARAMETER_ERRORS},
             summary="One metric (national metrics are published; a local metric needs access "
                     "to its partnership)")
 @access("api.view_metric", load=_metric, public=True)
-def get_metric(request, metric: Metric, key: str):
+def get_metric(request, metric: Metric, key: SlugPath):
     return metric
 
 
@@ -228,19 +229,20 @@ ALL_BREAKDOWNS = "all"
 
 
 class ValueFilters(Schema):
-    metric: str | None = Field(None, max_length=80, description="A metric's key.")
-    area: str | None = Field(None, max_length=9, description="An area's GSS code.")
-    partnership: str | None = Field(None, max_length=80,
+    metric: str | None = Field(None, max_length=80, pattern=SLUG, description="A metric's key.")
+    area: str | None = Field(None, pattern=GSS_CODE, description="An area's GSS code.")
+    partnership: str | None = Field(None, max_length=80, pattern=SLUG,
                                     description="A partnership's slug (needs access to it).")
     area_type: AreaType | None = Field(None, description="Only values for areas of this type.")
-    period: str | None = Field(None, max_length=40,
+    period: str | None = Field(None, max_length=40, pattern=TEXT,
                                description="A period label exactly, e.g. 2022 or 2021/22.")
     period_from: dt.date | None = Field(None, description="Only periods starting on or after "
                                                           "this date (YYYY-MM-DD).")
     period_to: dt.date | None = Field(None, description="Only periods ending on or before this "
                                                         "date (YYYY-MM-DD).")
-    breakdown: str = Field("", max_length=200, description="Empty (the default) for totals; a "
-                           "breakdown exactly, e.g. sex=Female; or 'all' for every breakdown.")
+    breakdown: str = Field("", max_length=200, pattern=TEXT,
+                           description="Empty (the default) for totals; a breakdown exactly, "
+                                       "e.g. sex=Female; or 'all' for every breakdown.")
 
 
 def visible_values(user):
@@ -280,7 +282,7 @@ def _partnership_filter(user, slug: str) -> Partnership:
     return partnership
 
 
-@router.get("/values", auth=OPEN, response={200: list[ValueOut], **QUERY_ERRORS},
+@router.get("/values", auth=OPEN, response={200: list[ValueOut], **PARAMETER_ERRORS},
             summary="Computed values you may read (values of national metrics for areas are "
                     "published)")
 @paginate(Pages, page_size=100, max_page_size=1000)

@@ -11,7 +11,7 @@ from cdphub.partnerships.returns import build_return
 from cdphub.partnerships.status import current_authorities, visible_to, with_register
 
 from .access import access, caller
-from .common import ERRORS, QUERY_ERRORS, Pages
+from .common import PARAMETER_ERRORS, Pages, SlugPath
 
 router = Router(tags=["Partnerships"])
 
@@ -80,7 +80,7 @@ def _partnership(slug: str) -> Partnership:
     return get_object_or_404(with_register(Partnership.objects.all()), slug=slug)
 
 
-@router.get("/partnerships", response={200: list[PartnershipSummary], **QUERY_ERRORS},
+@router.get("/partnerships", response={200: list[PartnershipSummary], **PARAMETER_ERRORS},
             summary="List the partnerships you may read")
 @paginate(Pages, page_size=50)
 @access("partnerships.view_partnership_list")
@@ -89,15 +89,15 @@ def list_partnerships(request):
     return with_register(partnerships).order_by("name")
 
 
-@router.get("/partnerships/{slug}", response={200: PartnershipDetail, **ERRORS},
+@router.get("/partnerships/{slug}", response={200: PartnershipDetail, **PARAMETER_ERRORS},
             summary="One partnership")
 @access("partnerships.view_partnership", load=_partnership)
-def get_partnership(request, partnership: Partnership, slug: str):
+def get_partnership(request, partnership: Partnership, slug: SlugPath):
     return partnership
 
 
-@router.get("/partnerships/{slug}/return", response={200: PartnershipReturn, **ERRORS},
+@router.get("/partnerships/{slug}/return", response={200: PartnershipReturn, **PARAMETER_ERRORS},
             summary="A partnership's return to central government (Appendix 1)")
 @access("partnerships.view_partnership", load=_partnership)
-def get_partnership_return(request, partnership: Partnership, slug: str):
+def get_partnership_return(request, partnership: Partnership, slug: SlugPath):
     return build_return(partnership, today())
