@@ -126,6 +126,19 @@ def test_charts_pass_axe_under_the_csp_and_read_as_one_image_each(chart_page):
     for svg in page.locator("svg.cdphub-chart__svg").all():
         box = svg.bounding_box()
         assert box["width"] == float(svg.get_attribute("width"))
+    # No text is cut off: every label lies inside its chart's box (as the browser lays out
+    # the font, which may differ from the one vl-convert measured with).
+    outside = page.evaluate("""() => [...document.querySelectorAll('svg.cdphub-chart__svg')]
+        .flatMap(svg => {
+          const box = svg.getBoundingClientRect();
+          return [...svg.querySelectorAll('text')].filter(t => {
+            const r = t.getBoundingClientRect();
+            return r.left < box.left - 0.5 || r.right > box.right + 0.5
+                || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5;
+          }).map(t => t.textContent);
+        })""")
+    assert outside == []
+    assert page.locator("svg text", has_text="Bournemouth, Christchurch and Poole").count() == 1
     # The table twin opens and holds every row.
     details = page.locator("details").nth(1)
     details.locator("summary").click()

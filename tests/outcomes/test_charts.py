@@ -300,13 +300,15 @@ def test_spine_marker_colour_and_labels():
 # --- Accessibility and safety of the markup ------------------------------------------------
 
 def test_vl_convert_emits_presentation_attributes_not_styles():
-    spec = charts._compare_spec(compare_bars(), 9.3, "England", "%")
-    raw = charts.vl_convert.vegalite_to_svg(spec)
-    assert "style=" not in raw and "<style" not in raw
-    # aria: false keeps Vega from labelling each mark; the root group still has a role,
-    # which the cleaning removes (the test below checks nothing of it is left).
-    assert 'role="graphics-symbol"' not in raw and "aria-label=" not in raw
-    assert 'role="graphics-object"' in raw
+    for spec in (charts._compare_spec(compare_bars(), 9.3, "England", "%"),
+                 charts._trend_spec(trend_series(), "%")):
+        raw = charts.vl_convert.vegalite_to_svg(spec)
+        assert "style=" not in raw and "<style" not in raw
+        assert 'fill="' in raw and 'stroke="' in raw
+        # aria: false keeps Vega from labelling each mark; the root group still has a role,
+        # which the cleaning removes (the test below checks nothing of it is left).
+        assert 'role="graphics-symbol"' not in raw and "aria-label=" not in raw
+        assert 'role="graphics-object"' in raw
 
 
 def test_charts_are_one_labelled_image_with_unique_ids():

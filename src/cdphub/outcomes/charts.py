@@ -777,7 +777,7 @@ class _LRU:
             self.items.clear()
 
 
-_local_cache = _LRU(256)
+_local_cache = _LRU(128)
 CACHE_TIMEOUT = 24 * 60 * 60
 
 
