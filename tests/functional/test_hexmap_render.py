@@ -29,7 +29,7 @@ GREATER_MANCHESTER = ["E08000001", "E08000002", "E08000003", "E08000004", "E0800
 
 def page_html() -> str:
     css = CSS.read_text(encoding="utf-8")
-    assert ".hexmap__fill--better" in css, "the built stylesheet is stale: run ./dev setup"
+    assert ".hex--better" in css, "the built stylesheet is stale: run ./dev setup"
     layout = hexmap_layout()
     rng = random.Random(2026)
     choices = ["better", "similar", "similar", "worse", "not-compared", None]
@@ -114,8 +114,11 @@ def test_stylesheet_colours_the_map(hexmap_page):
         "svg.hexmap__svg", "s => ({maxWidth: getComputedStyle(s).maxWidth})")
     assert style["maxWidth"] == "640px"
     worse = page.eval_on_selector(
-        "svg.hexmap__svg pattern rect.hexmap__fill--worse", "r => getComputedStyle(r).fill")
+        "svg.hexmap__svg path.hex--worse", "r => getComputedStyle(r).fill")
     assert worse == "rgb(192, 0, 0)"
+    mark = page.eval_on_selector(
+        "svg.hexmap__svg path.hexmap__mark--worse", "r => getComputedStyle(r).stroke")
+    assert mark == "rgb(255, 255, 255)"
     outline = page.eval_on_selector("path.hexmap__outline", "p => getComputedStyle(p).stroke")
     assert outline == "rgb(11, 12, 12)"
 

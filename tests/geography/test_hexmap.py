@@ -311,7 +311,7 @@ def test_one_path_per_authority_with_its_category_class():
     for path in paths:
         expected = fills.get(path.get("data-code"), "no-data")
         assert f"hex--{expected}" in path.get("class").split(), path.get("data-code")
-        assert path.get("fill").endswith(f"-{expected})")
+        assert path.get("fill") == CATEGORIES[expected].fill
 
 
 def test_comparison_words_from_the_statistics_are_accepted():
@@ -347,6 +347,12 @@ def test_replaced_codes_colour_the_authority_that_holds_their_area():
     assert "hex--better" in classes["E06000065"]  # North Yorkshire county -> unitary, 2023
 
 
+def test_old_and_new_code_for_one_authority_must_agree():
+    render_hexmap({"E08000016": "worse", "E08000038": "worse"}, label="Map")
+    with pytest.raises(ValueError, match="E08000016 and E08000038 are the same authority"):
+        render_hexmap({"E08000016": "worse", "E08000038": "better"}, label="Map")
+
+
 def test_a_split_authority_cannot_be_coloured():
     with pytest.raises(ValueError, match="E10000006 was split into E06000063, E06000064"):
         render_hexmap({"E10000006": "worse"}, label="Map")
@@ -379,14 +385,59 @@ def test_accessible_name_and_description():
     assert re.fullmatch(r"0 0 [\d.]+ [\d.]+", root.get("viewBox"))
 
 
-def test_no_style_attributes_and_every_pattern_defined_once():
+def test_no_style_attributes_and_no_patterns():
     svg = render_hexmap({code_of("Leeds"): "worse", code_of("York"): "better"}, label="Map")
     root = parse(svg)
     assert not [el for el in root.iter() if "style" in el.attrib]
-    pattern_ids = [p.get("id") for p in root.iter(f"{SVG}pattern")]
-    assert len(pattern_ids) == len(set(pattern_ids)) == 3  # worse, better, no data
-    used = {re.fullmatch(r"url\(#(.+)\)", p.get("fill")).group(1) for p in hex_paths(root)}
-    assert used == set(pattern_ids)
+    assert root.find(f".//{SVG}pattern") is None  # Chromium prints patterns as huge PDFs
+
+
+def numbers(d: str) -> list[float]:
+    return [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", d)]
+
+
+def test_each_textured_hexagon_has_its_marks_inside_it():
+    fills = {code_of("Leeds"): "worse", code_of("York"): "better", code_of("Kent"): "similar",
+             code_of("Bury"): "higher", code_of("Kingston upon Hull, City of"):
+             "lower", code_of("Devon"): "not-compared"}
+    layout = hexmap_layout()
+    root = parse(render_hexmap(fills, label="Map"))
+    marks = [p for p in root.iter(f"{SVG}path") if "hexmap__mark" in p.get("class", "").split()]
+    textured = {code: c for code, c in fills.items() if CATEGORIES[c].texture != "solid"}
+    # every hexagon without a value is "no data", which is textured too
+    assert len(marks) == len(textured) + (153 - len(fills))
+    by_centre = {(round(h.x, 2), round(h.y, 2)): code for code, h in layout.hexes.items()}
+    seen = set()
+    for mark in marks:
+        x, y = (float(n) for n in re.fullmatch(r"translate\((\S+) (\S+)\)",
+                                                 mark.get("transform")).groups())
+        code = by_centre[(round(x, 2), round(y, 2))]
+        seen.add(code)
+        category = textured.get(code, "no-data")
+        assert f"hexmap__mark--{category}" in mark.get("class").split()
+        assert mark.get("pointer-events") == "none"  # hovering reaches the hexagon's title
+        coords = numbers(mark.get("d"))
+        if category == "better" or category == "not-compared":
+            continue  # circles: arcs, checked by size below
+        points = list(zip(coords[::2], coords[1::2], strict=True))
+        assert points
+        # inside the inscribed circle of the hexagon (size 10: 8.66 from the centre)
+        assert max(math.hypot(px, py) for px, py in points) < 10.0 * 0.9 + 1e-6
+    assert len(seen) == len(marks)
+
+
+def test_textures_differ_in_shape_not_just_colour():
+    layout = hexmap_layout()
+    root = parse(render_hexmap({code: key for code, key in zip(
+        layout.hexes, [k for k in CATEGORIES if k != "no-data"], strict=False)}, label="Map"))
+    shapes = {}
+    for mark in root.iter(f"{SVG}path"):
+        cls = mark.get("class", "")
+        if "hexmap__mark " in cls + " ":
+            key = cls.split("hexmap__mark--")[1]
+            shapes[key] = (mark.get("d"), mark.get("stroke-width"))
+    assert set(shapes) == set(CATEGORIES) - {"similar"}
+    assert len(set(shapes.values())) == len(shapes)
 
 
 def test_two_maps_get_different_ids_unless_told():
@@ -433,7 +484,11 @@ def test_legend_has_a_swatch_and_words_for_each_category_asked_for():
     for item in items:
         swatch = parse(item.swatch)
         assert swatch.get("aria-hidden") == "true"
-    assert parse(items[0].swatch).find(f"{SVG}defs/{SVG}pattern") is not None
+    better = parse(items[0].swatch).findall(f"{SVG}path")
+    assert [p.get("class") for p in better] == ["hexmap__swatch-shape hex--better",
+                                                "hexmap__mark hexmap__mark--better"]
+    similar = parse(items[1].swatch).findall(f"{SVG}path")
+    assert [p.get("class") for p in similar] == ["hexmap__swatch-shape hex--similar"]
     assert [i.text for i in legend_items(benchmark="the region")][0] == "Better than the region"
 
 

@@ -28,9 +28,12 @@ What the SVG is:
   category, generated unless ``description`` is given);
 * one ``<path class="hexmap__hex hex--<category>">`` per authority with a ``<title>`` for
   hover; colours come from the stylesheet (``static/scss/_hexmap.scss``) by class. Each
-  category also has its own texture, an SVG ``<pattern>`` (dots for better, stripes for worse,
-  and so on), so the categories differ without colour. The pattern shapes carry presentation
-  attributes with the same colours so the map still reads where the stylesheet is missing;
+  category also has its own texture (dots for better, diagonal stripes for worse, horizontal
+  stripes for higher, cross-hatching for lower, a ring for not compared, thin hatching for no
+  data; similar is plain), drawn as a small path over each hexagon
+  (``hexmap__mark hexmap__mark--<category>``), so the categories differ without colour.
+  Hexagons and marks also carry their colours as presentation attributes, so the map still
+  reads where the stylesheet is missing (the stylesheet's rules take precedence);
 * the outline: one ``<path class="hexmap__outline">`` tracing the outer edges of the union of
   the ``outline`` authorities (edges shared by two outlined hexagons are not drawn), drawn
   twice, a white halo under a black line, so it shows on any fill.
@@ -162,6 +165,7 @@ class HexLayout:
 
     layout: str
     hexes: dict[str, Hex]
+    size: float
     width: float
     height: float
     unit_x: float
@@ -323,7 +327,7 @@ def build_layout(hexjson: Mapping, *, aliases: Mapping[str, str] | None = None,
         corners = hexagon.corners
         for i in range(6):
             owners[frozenset((corners[i], corners[(i + 1) % 6]))].append(code)
-    return HexLayout(layout=kind, hexes=hexes, width=width, height=height, unit_x=unit_x,
+    return HexLayout(layout=kind, hexes=hexes, size=size, width=width, height=height, unit_x=unit_x,
                      unit_y=unit_y, offset_x=offset_x, offset_y=offset_y,
                      aliases=dict(aliases or {}), splits=dict(splits or {}),
                      edge_owners={edge: tuple(codes) for edge, codes in owners.items()})
@@ -371,39 +375,103 @@ def _fmt_point(point: tuple[float, float]) -> str:
     return f"{_fmt(point[0])},{_fmt(point[1])}"
 
 
-# --- Patterns -------------------------------------------------------------------------------
+# --- Textures -------------------------------------------------------------------------------
+#
+# Each category's marks are drawn as one small vector path per hexagon, clipped to a hexagon a
+# little inside the edge and placed with a transform. (SVG <pattern> fills would be simpler, but
+# Chromium prints them as tens of megabytes of PDF.)
+
+_INSET = 0.9  # the marks stay inside this fraction of the hexagon
 
 
-def _texture(category: Category) -> str:
-    """The shapes inside one pattern tile (6 by 6 user units), on top of the fill."""
-    cls = f'class="hexmap__mark hexmap__mark--{category.key}"'
-    mark = category.mark
-    if category.texture == "dots":
-        return (f'<circle {cls} cx="1.5" cy="1.5" r="1.1" fill="{mark}"/>'
-                f'<circle {cls} cx="4.5" cy="4.5" r="1.1" fill="{mark}"/>')
-    if category.texture == "rings":
-        return f'<circle {cls} cx="3" cy="3" r="1.3" fill="none" stroke="{mark}" stroke-width="0.6"/>'
-    if category.texture == "stripes":
-        return (f'<path {cls} d="M-1,1 L1,-1 M0,6 L6,0 M5,7 L7,5" stroke="{mark}" '
-                f'stroke-width="1.3"/>')
-    if category.texture == "hatch":
-        return (f'<path {cls} d="M-1,5 L1,7 M0,0 L6,6 M5,-1 L7,1" stroke="{mark}" '
-                f'stroke-width="0.6"/>')
-    if category.texture == "hstripes":
-        return (f'<path {cls} d="M0,1.5 L6,1.5 M0,4.5 L6,4.5" stroke="{mark}" '
-                f'stroke-width="0.9"/>')
-    if category.texture == "crosshatch":
-        return (f'<path {cls} d="M-1,1 L1,-1 M0,6 L6,0 M5,7 L7,5 M-1,5 L1,7 M0,0 L6,6 '
-                f'M5,-1 L7,1" stroke="{mark}" stroke-width="0.8"/>')
-    return ""
+def _hexagon(pointy: bool, size: float) -> list[tuple[float, float]]:
+    """Corners of a hexagon centred on the origin, clockwise on screen (y down)."""
+    start = -90 if pointy else 180
+    return [(size * math.cos(math.radians(start + 60 * i)),
+             size * math.sin(math.radians(start + 60 * i))) for i in range(6)]
 
 
-def _pattern(pattern_id: str, category: Category) -> str:
-    return (
-        f'<pattern id="{pattern_id}" patternUnits="userSpaceOnUse" width="6" height="6">'
-        f'<rect class="hexmap__fill hexmap__fill--{category.key}" width="6" height="6" '
-        f'fill="{category.fill}"/>{_texture(category)}</pattern>'
-    )
+def _clip(polygon, point, direction) -> tuple[float, float] | None:
+    """The span of t for which point + t * direction lies inside the convex polygon."""
+    low, high = -math.inf, math.inf
+    for i, (ax, ay) in enumerate(polygon):
+        bx, by = polygon[(i + 1) % len(polygon)]
+        ex, ey = bx - ax, by - ay
+        # inside (clockwise on screen): cross(edge, p - a) >= 0
+        base = ex * (point[1] - ay) - ey * (point[0] - ax)
+        rate = ex * direction[1] - ey * direction[0]
+        if abs(rate) < 1e-12:
+            if base < 0:
+                return None
+            continue
+        bound = -base / rate
+        if rate > 0:
+            low = max(low, bound)
+        else:
+            high = min(high, bound)
+    return (low, high) if high - low > 1e-6 else None
+
+
+def _lines(polygon, angle: float, spacing: float) -> str:
+    """Parallel lines at ``angle`` degrees (0 = horizontal, screen y down), ``spacing`` apart,
+    clipped to the polygon, as path data."""
+    dx, dy = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    nx, ny = -dy, dx
+    reach = max(math.hypot(x, y) for x, y in polygon)
+    segments = []
+    steps = int(reach // spacing) + 1
+    for k in range(-steps, steps + 1):
+        point = (nx * k * spacing, ny * k * spacing)
+        span = _clip(polygon, point, (dx, dy))
+        if span:
+            a = (point[0] + dx * span[0], point[1] + dy * span[0])
+            b = (point[0] + dx * span[1], point[1] + dy * span[1])
+            segments.append(f"M{_fmt_point(a)} L{_fmt_point(b)}")
+    return " ".join(segments)
+
+
+def _circles(centres, radius: float) -> str:
+    r = _fmt(radius)
+    return " ".join(f"M{_fmt(x - radius)},{_fmt(y)} a{r},{r} 0 1,0 {_fmt(2 * radius)},0 "
+                    f"a{r},{r} 0 1,0 {_fmt(-2 * radius)},0 Z" for x, y in centres)
+
+
+@cache
+def _mark_path(texture: str, pointy: bool, size: float) -> tuple[str, str]:
+    """(path data, presentation attributes) of a texture's marks round the origin, for a
+    hexagon of this size; ("", "") for a solid fill."""
+    inner = _hexagon(pointy, size * _INSET)
+    unit = size / 10  # marks were designed for hexagons of size 10
+    if texture == "dots":
+        ring = [(5 * unit * math.cos(math.radians(a)), 5 * unit * math.sin(math.radians(a)))
+                for a in range(0, 360, 60)]
+        return _circles([(0.0, 0.0), *ring], 1.2 * unit), "stroke=\"none\""
+    if texture == "rings":
+        return _circles([(0.0, 0.0)], 3.2 * unit), f'fill="none" stroke-width="{_fmt(0.9 * unit)}"'
+    widths = {"stripes": 1.4, "hatch": 0.6, "hstripes": 0.9, "crosshatch": 0.8}
+    if texture == "stripes":
+        d = _lines(inner, -45, 3.6 * unit)
+    elif texture == "hatch":
+        d = _lines(inner, 45, 3.6 * unit)
+    elif texture == "hstripes":
+        d = _lines(inner, 0, 3 * unit)
+    elif texture == "crosshatch":
+        d = _lines(inner, -45, 3.6 * unit) + " " + _lines(inner, 45, 3.6 * unit)
+    else:
+        return "", ""
+    return d, f'fill="none" stroke-width="{_fmt(widths[texture] * unit)}"'
+
+
+def _marks(category: Category, pointy: bool, size: float, x: float, y: float) -> str:
+    """One category's marks for the hexagon centred at (x, y), or "" for a solid fill."""
+    d, attributes = _mark_path(category.texture, pointy, size)
+    if not d:
+        return ""
+    colour = (f'fill="{category.mark}"' if category.texture == "dots"
+              else f'stroke="{category.mark}"')
+    return (f'<path class="hexmap__mark hexmap__mark--{category.key}" '
+            f'transform="translate({_fmt(x)} {_fmt(y)})" d="{d}" {colour} {attributes} '
+            f'pointer-events="none"/>')
 
 
 # --- Rendering ------------------------------------------------------------------------------
@@ -480,8 +548,14 @@ def render_hexmap(
     unknown = [code for code in fills if code not in layout.hexes and code not in layout.aliases]
     if unknown:
         layout.resolve_many(unknown)  # raises, naming them
+    given: dict[str, str] = {}
     for code, comparison in fills.items():
-        categories[layout.resolve(code)] = category_for(comparison)
+        target = layout.resolve(code)
+        if target in given and category_for(comparison) != categories[target]:
+            raise ValueError(f"{given[target]} and {code} are the same authority with different "
+                             f"comparisons: give one.")
+        given[target] = code
+        categories[target] = category_for(comparison)
     hover = {}
     for code, text in (titles or {}).items():
         hover[layout.resolve(code)] = text
@@ -490,7 +564,6 @@ def render_hexmap(
     counts = Counter(categories.values())
     desc = description or _describe(counts, len(layout.hexes), benchmark, len(outlined),
                                      highlight_label)
-    used = [key for key in CATEGORIES if counts.get(key)]
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="hexmap__svg" '
         f'viewBox="0 0 {_fmt(layout.width)} {_fmt(layout.height)}" '
@@ -498,10 +571,10 @@ def render_hexmap(
         f'aria-labelledby="{prefix}-title {prefix}-desc">',
         f'<title id="{prefix}-title">{escape(label)}</title>',
         f'<desc id="{prefix}-desc">{escape(desc)}</desc>',
-        "<defs>" + "".join(_pattern(f"{prefix}-{key}", CATEGORIES[key]) for key in used)
-        + "</defs>",
         '<g class="hexmap__hexes" stroke="#505a5f" stroke-width="0.6">',
     ]
+    marks = []
+    pointy = layout.layout in ("odd-r", "even-r")
     for code, hexagon in layout.hexes.items():
         key = categories[code]
         text = hover.get(code)
@@ -510,9 +583,11 @@ def render_hexmap(
         in_outline = " hexmap__hex--outlined" if code in outlined else ""
         parts.append(
             f'<path class="hexmap__hex hex--{key}{in_outline}" data-code="{code}" '
-            f'fill="url(#{prefix}-{key})" d="{hexagon.d}"><title>{escape(text)}</title></path>'
+            f'fill="{CATEGORIES[key].fill}" d="{hexagon.d}"><title>{escape(text)}</title></path>'
         )
+        marks.append(_marks(CATEGORIES[key], pointy, layout.size, hexagon.x, hexagon.y))
     parts.append("</g>")
+    parts.append('<g class="hexmap__marks">' + "".join(marks) + "</g>")
     if outlined:
         path = layout.outline_path(outlined)
         parts.append(f'<path class="hexmap__outline-halo" d="{path}" fill="none" '
@@ -533,38 +608,37 @@ class LegendItem:
     swatch: Markup  # a small decorative SVG (aria-hidden): the texture, or the outline
 
 
-_SWATCH_HEX = "M12,2 L20.66,7 L20.66,17 L12,22 L3.34,17 L3.34,7 Z"
-
-
-def _swatch(key: str, prefix: str) -> Markup:
+def _swatch(key: str) -> Markup:
+    """A 24 by 24 hexagon as drawn on the map (same size, so the same marks)."""
     open_tag = ('<svg xmlns="http://www.w3.org/2000/svg" class="hexmap__swatch" '
                 'viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" '
                 'focusable="false">')
+    shape = "M" + " L".join(_fmt_point((12 + x, 12 + y))
+                            for x, y in _hexagon(True, HEX_SIZE)) + " Z"
     if key == "outline":
-        body = (f'<path class="hexmap__outline-halo" d="{_SWATCH_HEX}" fill="none" '
+        body = (f'<path class="hexmap__outline-halo" d="{shape}" fill="none" '
                 f'stroke="{WHITE}" stroke-width="4"/>'
-                f'<path class="hexmap__outline" d="{_SWATCH_HEX}" fill="none" '
+                f'<path class="hexmap__outline" d="{shape}" fill="none" '
                 f'stroke="{TEXT_COLOUR}" stroke-width="2" stroke-linejoin="round"/>')
     else:
-        pattern_id = f"{prefix}-key-{key}"
-        body = (f"<defs>{_pattern(pattern_id, CATEGORIES[key])}</defs>"
-                f'<path class="hexmap__swatch-shape hex--{key}" d="{_SWATCH_HEX}" '
-                f'fill="url(#{pattern_id})" stroke="#505a5f" stroke-width="1"/>')
+        category = CATEGORIES[key]
+        body = (f'<path class="hexmap__swatch-shape hex--{key}" d="{shape}" '
+                f'fill="{category.fill}" stroke="#505a5f" stroke-width="1"/>'
+                + _marks(category, True, HEX_SIZE, 12, 12))
     return Markup(open_tag + body + "</svg>")  # noqa: S704 (no caller text in it)
 
 
-def legend_items(categories: Iterable[str] | None = None, *, benchmark: str = "England",
-                 outline_label: str | None = None, id_prefix: str = "hexmap") -> list[LegendItem]:
+def legend_items(categories: Iterable[str | None] | None = None, *, benchmark: str = "England",
+                 outline_label: str | None = None) -> list[LegendItem]:
     """The key: one item per category (all of them, or those given, in the standard order),
     each with a swatch showing its colour and texture and its words; then the outline's
-    item when ``outline_label`` is given. Pass ``id_prefix`` if two legends share a page."""
-    id_prefix = _checked_prefix(id_prefix)
+    item when ``outline_label`` is given."""
     wanted = ({category_for(c) for c in categories} if categories is not None
               else set(CATEGORIES))
-    items = [LegendItem(key, category.text.format(benchmark=benchmark), _swatch(key, id_prefix))
+    items = [LegendItem(key, category.text.format(benchmark=benchmark), _swatch(key))
              for key, category in CATEGORIES.items() if key in wanted]
     if outline_label:
-        items.append(LegendItem("outline", outline_label, _swatch("outline", id_prefix)))
+        items.append(LegendItem("outline", outline_label, _swatch("outline")))
     return items
 
 
