@@ -204,7 +204,8 @@ def test_the_area_filter_of_a_partnership_member_still_excludes_partnership_rows
     ({"area": "E99999999"}, "area", "no area with the GSS code 'E99999999'"),
     ({"partnership": "nowhere"}, "partnership", "no partnership 'nowhere'"),
     ({"period_from": "2022-02-30"}, "period_from", "valid date"),
-    ({"period_to": "last year"}, "period_to", "valid date"),
+    ({"period_to": "last year"}, "period_to", "YYYY-MM-DD"),
+    ({"period_to": "1700000000"}, "period_to", "YYYY-MM-DD"),  # not read as a Unix time
     ({"period_from": "2023-01-01", "period_to": "2022-01-01"}, "period_to", "swap them"),
     ({"area_type": "county"}, "area_type", "'utla'"),
     ({"page": "0"}, "page", "greater than or equal to 1"),

@@ -14,7 +14,7 @@ from cdphub.core.access import PUBLIC
 from cdphub.geography.models import Area, AreaType
 
 from .access import OPEN, access
-from .common import GSS_CODE, PARAMETER_ERRORS, TEXT, CodePath, Pages, invalid
+from .common import GSS_CODE, PARAMETER_ERRORS, TEXT, CodePath, IsoDate, Pages, invalid
 
 router = Router(tags=["Areas"])
 
@@ -70,7 +70,7 @@ class AreaFilters(Schema):
                                description="Only areas directly within the area with this GSS code.")
     q: str | None = Field(None, max_length=100, pattern=TEXT,
                           description="Only areas whose name contains this.")
-    in_use_on: dt.date | None = Field(None, description="Only areas in use on this date "
+    in_use_on: IsoDate | None = Field(None, description="Only areas in use on this date "
                                                         "(YYYY-MM-DD).")
 
 

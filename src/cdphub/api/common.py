@@ -3,11 +3,14 @@ with a message that names it."""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Annotated, Any
 
 from ninja import Field, Path, Schema
 from ninja.errors import ValidationError
 from ninja.pagination import PageNumberPagination
+from pydantic import BeforeValidator
 
 
 class Message(Schema):
@@ -35,6 +38,16 @@ PARAMETER_ERRORS = {**ERRORS, 422: Invalid}
 TEXT = r"^[^\x00-\x1f\x7f]*$"
 SLUG = r"^[-a-zA-Z0-9_]+$"
 GSS_CODE = r"^[A-Za-z][0-9]{8}$"
+
+
+def _iso_date(value):
+    """Dates as YYYY-MM-DD only: pydantic would otherwise read a number as a Unix time."""
+    if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("Enter a date as YYYY-MM-DD, for example 2023-03-31")
+    return value
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 SlugPath = Annotated[str, Path(pattern=SLUG, max_length=80)]
 CodePath = Annotated[str, Path(pattern=GSS_CODE, description="A GSS code, e.g. E10000006.")]
 

@@ -38,7 +38,16 @@ from cdphub.partnerships.status import visible_to
 
 from .access import OPEN, access, caller, refuse
 from .areas import area_by_code
-from .common import GSS_CODE, PARAMETER_ERRORS, SLUG, TEXT, Pages, SlugPath, invalid
+from .common import (
+    GSS_CODE,
+    PARAMETER_ERRORS,
+    SLUG,
+    TEXT,
+    IsoDate,
+    Pages,
+    SlugPath,
+    invalid,
+)
 
 router = Router(tags=["Metrics and values"])
 
@@ -236,9 +245,9 @@ class ValueFilters(Schema):
     area_type: AreaType | None = Field(None, description="Only values for areas of this type.")
     period: str | None = Field(None, max_length=40, pattern=TEXT,
                                description="A period label exactly, e.g. 2022 or 2021/22.")
-    period_from: dt.date | None = Field(None, description="Only periods starting on or after "
+    period_from: IsoDate | None = Field(None, description="Only periods starting on or after "
                                                           "this date (YYYY-MM-DD).")
-    period_to: dt.date | None = Field(None, description="Only periods ending on or before this "
+    period_to: IsoDate | None = Field(None, description="Only periods ending on or before this "
                                                         "date (YYYY-MM-DD).")
     breakdown: str = Field("", max_length=200, pattern=TEXT,
                            description="Empty (the default) for totals; a breakdown exactly, "
