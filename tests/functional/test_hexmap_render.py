@@ -140,3 +140,12 @@ def test_accessible_and_saved_for_a_look(hexmap_page):
                                                      "authority")
     assert name.count() == 1
     hexmap_page.page.locator("figure.hexmap").screenshot(path=SCREENSHOT)
+
+
+def test_accessible_on_a_phone_with_the_table_open(hexmap_page):
+    page = hexmap_page.page
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.get_by_text("Show the figures for every authority as a table").click()
+    hexmap_page.check()
+    svg = page.eval_on_selector("svg.hexmap__svg", "s => s.getBoundingClientRect().toJSON()")
+    assert svg["width"] <= 320  # the map scales down with the page
