@@ -123,6 +123,12 @@ def test_the_metric_page_shows_trend_comparison_breakdowns_authorities_and_hides
     names = [r["name"] for r in everyone.context["tables"]["compare"]["rows"]]
     assert names == ["Greater Manchester CDP", "Berkshire West CDP"]  # sorted, highest first
     assert "Worse than England" in html and "per 100,000" in html
+    # The hex map: Manchester worse than England, suppressed Salford shown as no data, and
+    # the footprint (both) outlined.
+    svg = str(page.context["hexmap"]["svg"])
+    assert 'hex--worse hexmap__hex--outlined" data-code="E08000003"' in svg
+    assert 'hex--no-data hexmap__hex--outlined" data-code="E08000006"' in svg
+    assert svg.count('class="hexmap__outline"') == 1
 
 
 def test_pages_are_refused_to_other_partnerships_and_local_metrics_stay_with_their_owner(

@@ -239,6 +239,7 @@ def metric_page(request, partnership: Partnership, slug: str, key: str):
         table["display"] = [[_display(metric, row.get(k), k) for k, _ in table["columns"]]
                             for row in table["rows"]]
     charts = _charts(view, tables, compared)
+    hexmap = _hexmap(view, tables)
     latest = view.latest
     return render(request, "outcomes/dashboard/metric.html", {
         "partnership": partnership, "section": "outcomes", "metric": metric, "view": view,
@@ -250,7 +251,7 @@ def metric_page(request, partnership: Partnership, slug: str, key: str):
         "headline": [(label, f, with_unit(f.value if f else None, metric.method, metric.unit))
                      for label, f in (("short", latest), ("region", view.latest_region),
                                       ("england", view.latest_england))],
-        "legend": _legend(), "compare_choice": choice,
+        "legend": _legend(), "compare_choice": choice, "hexmap": hexmap,
         "compare_options": [(key, dashboard.COMPARE_CHOICES[key])
                             for key in dashboard.compare_options(view)],
     })
@@ -259,6 +260,8 @@ def metric_page(request, partnership: Partnership, slug: str, key: str):
 def _display(metric: Metric, value, key: str) -> str:
     if value is None:
         return ""
+    if key == "comparison":
+        return dashboard.COMPARISON_STYLES.get(value, ("", value.capitalize()))[1]
     if isinstance(value, float):
         if key in ("numerator", "denominator"):
             return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
@@ -306,6 +309,41 @@ def charts_for(view, tables, compared, charts) -> dict:
                                                                            metric.unit)),
             "summary": charts.compare_summary(bars, benchmark, metric.unit)}
     return result
+
+
+def _hexmap(view, tables) -> dict | None:
+    """The hex map of every authority's latest figure, coloured by comparison with England,
+    with the footprint outlined (metrics published for authorities only)."""
+    if not view.map_figures:
+        return None
+    from cdphub.geography.hexmap import HexMapRow, hexmap_layout, legend_items, render_hexmap
+
+    layout = hexmap_layout()
+    metric = view.metric
+    short = view.partnership.name.removesuffix(" Combating Drugs Partnership")
+    fills, titles, rows = {}, {}, []
+    for code, (area, figure) in sorted(view.map_figures.items(), key=lambda i: i[1][0].name):
+        comparison = figure.comparison if figure.value is not None else None
+        try:
+            layout.resolve(code)
+        except ValueError:  # a code split before the layout's date (Cumbria): table only
+            pass
+        else:
+            fills[code] = comparison
+        text = with_unit(figure.value, metric.method, metric.unit)
+        titles[code] = (f"{area.name}: {text} ({figure.comparison_text.lower()})"
+                        if figure.value is not None else f"{area.name}: no figure shown")
+        rows.append(HexMapRow(area.name, format_value(figure.value, metric.method, metric.unit),
+                              figure.comparison_text if figure.value is not None else "",
+                              code in view.footprint_codes))
+    caption = tables["map"]["title"]
+    return {
+        "svg": render_hexmap(fills, outline=view.footprint_codes & set(fills),
+                             titles={c: t for c, t in titles.items() if c in fills},
+                             label=caption, highlight_label=short),
+        "legend": legend_items(set(fills.values()), outline_label=short),
+        "rows": rows, "caption": caption,
+    }
 
 
 METRIC_TABLES = ("trend", "compare", "authorities", "region", "map", "breakdowns")
