@@ -647,6 +647,18 @@ def main() -> None:
         print(f"\nOverview p95: {ms(percentile(overview['latencies'], 0.95))} ms with "
               f"{args.clients} clients (aim: under 150 ms on a 2-core machine; "
               f"URL {overview['path']}).")
+        # Clients that send their next request as soon as the last one is answered wait, on
+        # average, clients × CPU a request ÷ cores at the least (Little's law), however
+        # quiet the machine: a floor the CPU figures give even when other work disturbs
+        # the times.
+        for target in targets[1:]:
+            cpu = target["server_ms"] + target["database_ms"]
+            print(f"{target['name'].capitalize()}: {cpu:.1f} ms of CPU a request (gunicorn "
+                  f"{target['server_ms']:.1f} + PostgreSQL {target['database_ms']:.1f}), so at "
+                  f"most {cores * 1000 / cpu:.0f} requests/s on {cores} cores and an average "
+                  f"wait of at least {args.clients * cpu / cores:.0f} ms for {args.clients} "
+                  f"back-to-back clients; an average under 150 ms needs under "
+                  f"{150 * cores / args.clients:.0f} ms of CPU a request.")
         for target in targets:
             if target["client_cores"] > 0.25 * cores:
                 print(f"Note: for the {target['name']} the clients themselves kept "
