@@ -43,3 +43,17 @@ def test_a_lead_of_another_partnership_is_refused(client, world):
                            FIELDS)
     assert response.status_code == 403
     assert not Metric.objects.filter(kind="local").exists()
+
+
+def test_a_local_metric_is_listed_and_shown_only_to_those_who_read_its_partnership(client, world):
+    metric = Metric.objects.create(key="gm-kits", kind="local", partnership=world.partnership_a,
+                                   **{**FIELDS, "multiplier": 1})
+    url = reverse("outcomes:metric", args=[metric.key])
+    assert client.get(url).status_code == 404  # anonymous
+    assert b"Naloxone kits issued" not in client.get(reverse("outcomes:metrics")).content
+    sign_in(client, world.member_b)
+    assert client.get(url).status_code == 404
+    for user in (world.member_a, world.adviser, world.central_analyst):
+        sign_in(client, user)
+        assert client.get(url).status_code == 200, user
+        assert b"Naloxone kits issued" in client.get(reverse("outcomes:metrics")).content

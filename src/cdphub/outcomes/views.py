@@ -150,9 +150,20 @@ def load_withdraw(request, load: DataLoad, pk: int):
 # ----------------------------------------------------------------------------- metrics
 
 
+def _visible_metrics(user):
+    """National metrics for everyone; a local metric only for those who can read its
+    partnership (as in the API)."""
+    metrics = Metric.objects.select_related("partnership")
+    if is_central(user):
+        return metrics
+    return metrics.filter(Q(partnership__isnull=True)
+                          | Q(partnership_id__in=partnership_ids(user))
+                          | Q(partnership__region_id__in=region_ids(user)))
+
+
 @access("outcomes.view_metric")
 def metric_list(request):
-    metrics = list(Metric.objects.select_related("partnership"))
+    metrics = list(_visible_metrics(request.user))
     for metric in metrics:
         metric.geography_label = GEOGRAPHY_LABELS.get(metric.geography, metric.geography)
     groups = [(outcome, [m for m in metrics if m.outcome == outcome.key])
@@ -162,7 +173,7 @@ def metric_list(request):
 
 @access("outcomes.view_metric")
 def metric_detail(request, key: str):
-    metric = get_object_or_404(Metric.objects.select_related("partnership"), key=key)
+    metric = get_object_or_404(_visible_metrics(request.user), key=key)
     outcome = next((o for o in outcomes_framework().outcomes if o.key == metric.outcome), None)
     return render(request, "outcomes/metrics/detail.html", {
         "metric": metric, "outcome": outcome,
