@@ -38,7 +38,7 @@ def test_member_signs_in_and_reaches_their_partnership(web, demo):
     nav = web.page.get_by_role("navigation", name="Menu")
     assert nav.get_by_role("link", name="Partnerships").is_visible()
     assert nav.get_by_role("link", name="Roles").count() == 0  # central administrators only
-    web.page.get_by_role("link", name="Greater Manchester Combating Drugs Partnership").click()
+    web.page.get_by_role("link", name="Greater Manchester Combating Drugs Partnership", exact=True).click()
     web.check()
     assert web.page.url.endswith("/partnerships/greater-manchester/")
     web.goto("/partnerships/")

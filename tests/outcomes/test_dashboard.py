@@ -8,6 +8,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -186,7 +187,8 @@ def test_query_counts_do_not_grow_with_metrics_or_areas(client, world, figures):
     sign_in(client, world.member_a)
     overview_url = reverse("partnerships:outcomes", args=["greater-manchester"])
     metric_url = reverse("partnerships:outcome-metric", args=["greater-manchester", DEATHS])
-    client.get(overview_url), client.get(metric_url)  # warm caches (sessions, charts)
+    client.get(overview_url), client.get(metric_url)  # warm the session and chart caches
+    cache.clear()  # measure the pages as built from the database, not from the page cache
     with CaptureQueriesContext(connection) as before_overview:
         client.get(overview_url)
     with CaptureQueriesContext(connection) as before_metric:
@@ -201,6 +203,7 @@ def test_query_counts_do_not_grow_with_metrics_or_areas(client, world, figures):
         value(local, partnership=world.partnership_a)
     for area in Area.objects.filter(area_type="utla", parent=world.partnership_a.region)[:10]:
         value(figures, area=area, v=8.0)
+    cache.clear()
     with CaptureQueriesContext(connection) as after_overview:
         client.get(overview_url)
     with CaptureQueriesContext(connection) as after_metric:
@@ -208,6 +211,26 @@ def test_query_counts_do_not_grow_with_metrics_or_areas(client, world, figures):
     assert len(after_overview) == len(before_overview)
     assert len(after_metric) == len(before_metric)
     assert len(after_overview) <= 15
+    # From the page cache, the figures cost no queries: only the session, the user's roles,
+    # the partnership and the metrics' versions are read.
+    with CaptureQueriesContext(connection) as cached_overview:
+        client.get(overview_url)
+    assert len(cached_overview) < len(after_overview)
+
+
+def test_pages_show_new_figures_once_a_metric_is_recomputed(client, world, figures):
+    """The page cache is keyed by each metric's ``values_version``, which every
+    recomputation bumps (``compute._replace``): a recomputed figure shows at once."""
+    from django.db.models import F
+
+    sign_in(client, world.member_a)
+    url = reverse("partnerships:outcomes", args=["greater-manchester"])
+    assert "<strong>14.0</strong>" in client.get(url).content.decode()
+    ComputedValue.objects.filter(metric=figures, partnership=world.partnership_a,
+                                 period_label="2021 - 23", breakdown="").update(value=15.25)
+    assert "<strong>14.0</strong>" in client.get(url).content.decode()  # cached
+    Metric.objects.filter(pk=figures.pk).update(values_version=F("values_version") + 1)
+    assert "<strong>15.2</strong>" in client.get(url).content.decode()
 
 
 def test_the_commitments_page_is_public_and_shows_the_latest_national_figures(client, world):

@@ -51,6 +51,7 @@ from functools import cached_property
 import numpy as np
 import polars as pl
 from django.db import transaction
+from django.db.models import F
 
 from cdphub import stats
 from cdphub.geography.models import Area, AreaType
@@ -119,6 +120,8 @@ def _replace(metric: Metric, rows: list[tuple]) -> None:
     spends most of its time preparing each value)."""
     with transaction.atomic():
         ComputedValue.objects.filter(metric=metric).delete()
+        # Pages cache what they show by this number (``dashboard.cache_key``).
+        Metric.objects.filter(pk=metric.pk).update(values_version=F("values_version") + 1)
         if not rows:
             return
         connection = transaction.get_connection()

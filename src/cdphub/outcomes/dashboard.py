@@ -16,6 +16,7 @@ limits and counts are replaced by ``None`` before they reach a page, a chart or 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import reduce
@@ -116,6 +117,28 @@ def breakdown_label(breakdown: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def cache_key(kind: str, partnership: Partnership, metrics, *extra) -> str:
+    """A cache key that changes whenever what a page shows could: the metrics' definitions
+    (``updated_at``) and values (``values_version``, bumped by every recomputation, which
+    footprint changes and data loads trigger), and the partnership's name and region."""
+    parts = [f"{m.pk}:{m.values_version}:{m.updated_at.isoformat()}" for m in metrics]
+    parts += [partnership.name, str(partnership.region_id), *map(str, extra)]
+    digest = hashlib.sha256("|".join(parts).encode()).hexdigest()[:24]
+    return f"cdphub:outcomes:{kind}:{partnership.pk}:{digest}"
+
+
+def cached(key: str, build):
+    """``build()`` once per key and process (or shared, with a shared cache configured)."""
+    from django.core.cache import cache
+
+    return cache.get_or_set(key, build, timeout=CACHE_SECONDS)
+
+
+#: How long a page's figures stay cached; the key changes with the data, so this only
+#: bounds memory use.
+CACHE_SECONDS = 6 * 3600
+
+
 def _figures(queryset) -> list[Figure]:
     return [Figure.from_row(row) for row in queryset.values(*FIELDS)]
 
@@ -192,9 +215,10 @@ def _latest_by_metric(figures: list[Figure]) -> dict[int, Figure]:
     return latest
 
 
-def overview(partnership: Partnership) -> Overview:
+def overview(partnership: Partnership, metrics: list[Metric] | None = None) -> Overview:
     """Every visible metric's latest figures for ``partnership`` (four queries in all)."""
-    metrics = visible_metrics(partnership)
+    if metrics is None:
+        metrics = visible_metrics(partnership)
     england, region = _places(partnership)
     totals = _figures(ComputedValue.objects.filter(
         Q(partnership=partnership) | Q(area__in=[england.pk, region.pk]),
@@ -397,11 +421,13 @@ def _row(value: ComputedValue) -> dict:
 
 
 def _loads(metric: Metric, partnership: Partnership, england: Area, region: Area, footprint):
-    """The loads the current figures came from: national loads and this partnership's."""
+    """The loads the current figures came from: national loads and this partnership's, each
+    checked with an EXISTS that stops at its first current observation of the metric."""
+    from django.db.models import Exists, OuterRef
+
     from .models import DataLoad
 
-    ids = (Observation.objects.filter(metric=metric, is_current=True)
-           .filter(Q(load__partnership__isnull=True) | Q(load__partnership=partnership))
-           .values("load_id").distinct())
-    return (DataLoad.objects.filter(pk__in=ids).select_related("loaded_by", "partnership")
+    used = Observation.objects.filter(load=OuterRef("pk"), metric=metric, is_current=True)
+    return (DataLoad.objects.filter(Q(partnership__isnull=True) | Q(partnership=partnership))
+            .filter(Exists(used)).select_related("loaded_by", "partnership")
             .order_by("-created_at"))

@@ -65,7 +65,11 @@ class Metric(models.Model):
         "partnerships.Partnership", null=True, blank=True, on_delete=models.CASCADE,
         related_name="local_metrics", help_text="For local metrics: the partnership that owns it.")
     order = models.PositiveIntegerField(default=0)
-    history = HistoricalRecords()
+    updated_at = models.DateTimeField(auto_now=True)
+    values_version = models.PositiveIntegerField(
+        default=0, editable=False,
+        help_text="Counts recomputations of this metric's values: pages cache by it.")
+    history = HistoricalRecords(excluded_fields=["updated_at", "values_version"])
 
     class Meta:
         ordering = ["order", "key"]

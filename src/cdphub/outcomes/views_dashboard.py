@@ -46,7 +46,16 @@ def _figure_dict(figure, prefix: str = "") -> dict:
 
 @access("partnerships.view_partnership", load=_partnership)
 def overview(request, partnership: Partnership, slug: str):
-    data = dashboard.overview(partnership)
+    metrics = dashboard.visible_metrics(partnership)
+    context = dashboard.cached(dashboard.cache_key("overview", partnership, metrics),
+                               lambda: _overview_context(partnership, metrics))
+    return render(request, "outcomes/dashboard/overview.html", {
+        "partnership": partnership, "section": "outcomes", "legend": _legend(), **context})
+
+
+def _overview_context(partnership: Partnership, metrics) -> dict:
+    """Everything the overview shows that does not depend on who is looking (cached)."""
+    data = dashboard.overview(partnership, metrics)
     for row in data.rows:
         row.sentence = metric_sentence(row.metric.name, row.metric.method, row.metric.unit,
                                        row.figure, row.england)
@@ -57,11 +66,7 @@ def overview(request, partnership: Partnership, slug: str):
         row.region_text = _value_text(row.region, method, unit)
         row.england_text = _value_text(row.england, method, unit)
         row.trend_arrow, row.trend_text = trend_display(row.figure.trend if row.figure else "")
-    return render(request, "outcomes/dashboard/overview.html", {
-        "partnership": partnership, "section": "outcomes", "data": data,
-        "paragraph": overview_paragraph(_short_name(partnership), data.rows),
-        "legend": _legend(),
-    })
+    return {"data": data, "paragraph": overview_paragraph(_short_name(partnership), data.rows)}
 
 
 def _value_text(figure, method: str, unit: str) -> str:
@@ -152,6 +157,29 @@ def _metric_context(partnership: Partnership, metric: Metric, compare: str | Non
     return view, tables, choice, compared
 
 
+def _metric_page_context(partnership: Partnership, metric: Metric, compare: str | None) -> dict:
+    """Everything the metric page shows that does not depend on who is looking (cached)."""
+    view, tables, choice, compared = _metric_context(partnership, metric, compare)
+    for table in tables.values():
+        table["display"] = [[_display(metric, row.get(k), k) for k, _ in table["columns"]]
+                            for row in table["rows"]]
+    latest = view.latest
+    return {
+        "metric": metric, "view": view, "tables": tables,
+        "charts": _charts(view, tables, compared), "hexmap": _hexmap(view, tables),
+        "short_name": partnership.name.removesuffix(" Combating Drugs Partnership"),
+        "geography": GEOGRAPHY_LABELS.get(metric.geography, metric.geography),
+        "sentence": metric_sentence(metric.name, metric.method, metric.unit, latest,
+                                    view.latest_england),
+        "headline": [(label, f, with_unit(f.value if f else None, metric.method, metric.unit))
+                     for label, f in (("short", latest), ("region", view.latest_region),
+                                      ("england", view.latest_england))],
+        "compare_choice": choice,
+        "compare_options": [(key, dashboard.COMPARE_CHOICES[key])
+                            for key in dashboard.compare_options(view)],
+    }
+
+
 def metric_tables(view: dashboard.MetricView, compared, choice: str) -> dict[str, dict]:
     """Every table on the metric page, by name: columns and rows, for the page and downloads."""
     metric = view.metric
@@ -233,28 +261,12 @@ def _period(view) -> str:
 @access("partnerships.view_partnership", load=_partnership)
 def metric_page(request, partnership: Partnership, slug: str, key: str):
     metric = _metric_for(partnership, key)
-    view, tables, choice, compared = _metric_context(partnership, metric,
-                                                     request.GET.get("compare"))
-    for table in tables.values():
-        table["display"] = [[_display(metric, row.get(k), k) for k, _ in table["columns"]]
-                            for row in table["rows"]]
-    charts = _charts(view, tables, compared)
-    hexmap = _hexmap(view, tables)
-    latest = view.latest
+    compare = request.GET.get("compare")
+    context = dashboard.cached(
+        dashboard.cache_key("metric", partnership, [metric], compare, today()),
+        lambda: _metric_page_context(partnership, metric, compare))
     return render(request, "outcomes/dashboard/metric.html", {
-        "partnership": partnership, "section": "outcomes", "metric": metric, "view": view,
-        "tables": tables, "charts": charts,
-        "short_name": partnership.name.removesuffix(" Combating Drugs Partnership"),
-        "geography": GEOGRAPHY_LABELS.get(metric.geography, metric.geography),
-        "sentence": metric_sentence(metric.name, metric.method, metric.unit, latest,
-                                    view.latest_england),
-        "headline": [(label, f, with_unit(f.value if f else None, metric.method, metric.unit))
-                     for label, f in (("short", latest), ("region", view.latest_region),
-                                      ("england", view.latest_england))],
-        "legend": _legend(), "compare_choice": choice, "hexmap": hexmap,
-        "compare_options": [(key, dashboard.COMPARE_CHOICES[key])
-                            for key in dashboard.compare_options(view)],
-    })
+        "partnership": partnership, "section": "outcomes", "legend": _legend(), **context})
 
 
 def _display(metric: Metric, value, key: str) -> str:
