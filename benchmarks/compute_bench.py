@@ -52,7 +52,7 @@ def build(stamps: list[tuple[str, float]]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    args = parser.parse_args()
+    args, _others = parser.parse_known_args()  # ./dev bench passes every script the same options
     workdir = Path(tempfile.mkdtemp(prefix="cdphub-compute-bench-"))
     try:
         setup_django(workdir)

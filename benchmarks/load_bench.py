@@ -102,7 +102,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
-    args = parser.parse_args()
+    args, _others = parser.parse_known_args()  # ./dev bench passes every script the same options
     workdir = Path(tempfile.mkdtemp(prefix="cdphub-load-bench-"))
     try:
         setup_django(workdir)

@@ -311,7 +311,7 @@ def cli_figures(rows: int, rng: np.random.Generator, directory: Path) -> list[tu
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    rows = parser.parse_args().rows
+    rows = parser.parse_known_args()[0].rows  # ./dev bench passes every script the same options
     rng = np.random.default_rng(20261123)
 
     print(f"cdphub.stats: {rows:,} rows, best of 3")

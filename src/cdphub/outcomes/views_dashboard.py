@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from cdphub.core.access import access
@@ -47,10 +48,16 @@ def _figure_dict(figure, prefix: str = "") -> dict:
 @access("partnerships.view_partnership", load=_partnership)
 def overview(request, partnership: Partnership, slug: str):
     metrics = dashboard.visible_metrics(partnership)
-    context = dashboard.cached(dashboard.cache_key("overview", partnership, metrics),
-                               lambda: _overview_context(partnership, metrics))
+    can_define = request.user.has_perm("outcomes.define_local_metric", partnership)
+    key = dashboard.cache_key("overview", partnership, metrics, can_define)
+
+    def build():
+        context = {"partnership": partnership, "legend": _legend(),
+                   "can_define_metrics": can_define, **_overview_context(partnership, metrics)}
+        return {"body": render_to_string("outcomes/dashboard/_overview_body.html", context)}
+
     return render(request, "outcomes/dashboard/overview.html", {
-        "partnership": partnership, "section": "outcomes", "legend": _legend(), **context})
+        "partnership": partnership, "section": "outcomes", **dashboard.cached(key, build)})
 
 
 def _overview_context(partnership: Partnership, metrics) -> dict:
@@ -262,11 +269,19 @@ def _period(view) -> str:
 def metric_page(request, partnership: Partnership, slug: str, key: str):
     metric = _metric_for(partnership, key)
     compare = request.GET.get("compare")
-    context = dashboard.cached(
-        dashboard.cache_key("metric", partnership, [metric], compare, today()),
-        lambda: _metric_page_context(partnership, metric, compare))
+    can_view_loads = request.user.has_perm("outcomes.view_loads")
+    cache_key = dashboard.cache_key("metric", partnership, [metric], compare, today(),
+                                    can_view_loads)
+
+    def build():
+        context = {"partnership": partnership, "legend": _legend(),
+                   "can_view_loads": can_view_loads,
+                   **_metric_page_context(partnership, metric, compare)}
+        body = render_to_string("outcomes/dashboard/_metric_body.html", context)
+        return {"body": body, "metric": metric}
+
     return render(request, "outcomes/dashboard/metric.html", {
-        "partnership": partnership, "section": "outcomes", "legend": _legend(), **context})
+        "partnership": partnership, "section": "outcomes", **dashboard.cached(cache_key, build)})
 
 
 def _display(metric: Metric, value, key: str) -> str:
