@@ -25,6 +25,8 @@ def test_member_reaches_the_overview_in_one_click_and_sees_the_stored_figures(we
     web.check()
     main = web.page.locator("main")
     assert "Synthetic data" in main.inner_text()
+    nav = web.page.get_by_role("navigation", name="Partnership sections")
+    assert nav.locator("[aria-current=page]").inner_text() == "Outcomes"
     deaths = _stored("drug_misuse_deaths", partnership__slug=GM)
     england = _stored("drug_misuse_deaths", area__code="E92000001")
     row = web.page.locator("tr[data-metric=drug_misuse_deaths]")

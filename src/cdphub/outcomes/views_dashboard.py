@@ -25,6 +25,14 @@ FIGURE_COLUMNS = [("value", "Value"), ("lower_95", "Lower 95% limit"),
                   ("denominator", "Denominator")]
 
 
+def _section(partnership: Partnership) -> dict:
+    """The partnership's section navigation, with Outcomes as the current section."""
+    from cdphub.partnerships.sections import sections_for
+
+    return {"partnership": partnership, "section": "outcomes",
+            "partnership_sections": sections_for(partnership.slug)}
+
+
 def _partnership(slug: str, **_kwargs) -> Partnership:
     return get_object_or_404(Partnership.objects.select_related("region"), slug=slug)
 
@@ -57,7 +65,7 @@ def overview(request, partnership: Partnership, slug: str):
         return {"body": render_to_string("outcomes/dashboard/_overview_body.html", context)}
 
     return render(request, "outcomes/dashboard/overview.html", {
-        "partnership": partnership, "section": "outcomes", **dashboard.cached(key, build)})
+        **_section(partnership), **dashboard.cached(key, build)})
 
 
 def _overview_context(partnership: Partnership, metrics) -> dict:
@@ -281,7 +289,7 @@ def metric_page(request, partnership: Partnership, slug: str, key: str):
         return {"body": body, "metric": metric}
 
     return render(request, "outcomes/dashboard/metric.html", {
-        "partnership": partnership, "section": "outcomes", **dashboard.cached(cache_key, build)})
+        **_section(partnership), **dashboard.cached(cache_key, build)})
 
 
 def _display(metric: Metric, value, key: str) -> str:
