@@ -455,6 +455,23 @@ def test_data_changed_recomputes_the_metrics_named_after_commit(django_capture_o
     assert not ComputedValue.objects.filter(metric=other).exists()
 
 
+def test_code_that_recomputes_itself_leaves_no_recomputation_queued(
+        django_capture_on_commit_callbacks):
+    """The demo build recomputes at its end; inside ``recomputing_here`` the loads' requests
+    (sent as the transaction commits) are ignored instead of queued as tasks."""
+    from cdphub.outcomes.receivers import recomputing_here
+    from cdphub.outcomes.signals import data_changed
+
+    metric = make_metric()
+    load = observe(metric, [("E06000001", 40, 90_000)])
+    with recomputing_here(), django_capture_on_commit_callbacks(execute=True) as callbacks:
+        data_changed.send(sender=DataLoad, load=load, metric_ids=[metric.pk])
+    assert callbacks == [] and not ComputedValue.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        data_changed.send(sender=DataLoad, load=load, metric_ids=[metric.pk])
+    assert len(callbacks) == 1 and ComputedValue.objects.filter(metric=metric).exists()
+
+
 def test_a_footprint_change_recomputes_partnership_values(django_capture_on_commit_callbacks):
     from cdphub.partnerships import actions
 

@@ -611,11 +611,13 @@ def build_outcomes_demo(today: dt.date, step: Callable[[str], None] | None = Non
     recompute every metric. ``metrics`` limits it to some metric keys. Returns the number of
     figures stored per metric loaded; a metric whose synthetic load is already there is not
     loaded again (building the demo twice duplicates nothing)."""
+    from django.db import transaction
+
     from .catalogue import sync_catalogue
     from .compute import recompute_all, recompute_metrics
     from .loading import Reference, run_load
     from .models import DataLoad, Metric
-    from .receivers import forget_pending
+    from .receivers import forget_pending, recomputing_here
 
     step = step or (lambda _message: None)
     sync_catalogue()
@@ -626,20 +628,23 @@ def build_outcomes_demo(today: dt.date, step: Callable[[str], None] | None = Non
         file_name__in=[_file_name(k) for k in wanted]).values_list("file_name", flat=True))
     reference = Reference.from_database()
     stored = {}
-    for key in wanted:
-        if _file_name(key) in existing:
-            continue  # already loaded (building the demo twice duplicates nothing)
-        load = _synthetic_load(key, frames[key])
-        run_load(load, reference=reference)
-        if load.status != DataLoad.Status.COMPLETE:
-            raise RuntimeError(f"The synthetic {key} data did not load: {load.errors[:3]}")
-        stored[key] = load.observations_stored
-    step("outcomes: computing values")
-    if metrics is None:
-        recompute_all()
-    else:
-        recompute_metrics(Metric.objects.filter(key__in=wanted).values_list("pk", flat=True))
-    forget_pending()  # footprint changes earlier in this transaction are covered by now
+    # The loads' own requests for a recomputation (one background task per load) are
+    # ignored: the single recomputation below covers them.
+    with recomputing_here(), transaction.atomic():
+        for key in wanted:
+            if _file_name(key) in existing:
+                continue  # already loaded (building the demo twice duplicates nothing)
+            load = _synthetic_load(key, frames[key])
+            run_load(load, reference=reference)
+            if load.status != DataLoad.Status.COMPLETE:
+                raise RuntimeError(f"The synthetic {key} data did not load: {load.errors[:3]}")
+            stored[key] = load.observations_stored
+        step("outcomes: computing values")
+        if metrics is None:
+            recompute_all()
+        else:
+            recompute_metrics(Metric.objects.filter(key__in=wanted).values_list("pk", flat=True))
+        forget_pending()  # footprint changes earlier in this transaction are covered by now
     return stored
 
 

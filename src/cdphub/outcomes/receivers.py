@@ -20,6 +20,9 @@ withdraws a load does not wait for it.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -55,9 +58,26 @@ def _waiting() -> Recomputation | None:
                  if isinstance(callback, Recomputation) and not callback.done), None)
 
 
+_SUPPRESSED: ContextVar[bool] = ContextVar("cdphub_recompute_suppressed", default=False)
+
+
+@contextmanager
+def recomputing_here():
+    """For code that recomputes itself when it is done (the demo build): inside this block,
+    requests for a recomputation, including those of on-commit callbacks run as a
+    transaction opened inside it commits, are ignored."""
+    token = _SUPPRESSED.set(True)
+    try:
+        yield
+    finally:
+        _SUPPRESSED.reset(token)
+
+
 def schedule(metric_ids=None) -> None:
     """Recompute these metrics (``None``: all) once the current transaction commits (at
     once outside a transaction)."""
+    if _SUPPRESSED.get():
+        return
     job = _waiting()
     new = job is None
     if new:
