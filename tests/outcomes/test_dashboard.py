@@ -247,3 +247,8 @@ def test_the_commitments_page_is_public_and_shows_the_latest_national_figures(cl
     # The baseline is the first period ending in 2021 or later (2020/21): +34,967 of 54,500.
     assert item["baseline"].period_label == "2020/21" and item["change_text"] == "+34,967"
     assert item["progress"] == 64
+    download = client.get(reverse("outcomes:commitments-download", args=["csv"]))
+    rows = {r["Commitment"]: r for r in csv.DictReader(io.StringIO(download.content.decode()))}
+    places = rows[item["commitment"].label]
+    assert (places["Latest England figure"], places["Change since the baseline"],
+            places["Change as % of the target"]) == ("310863.0", "34967.0", "64")

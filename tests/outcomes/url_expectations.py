@@ -41,6 +41,7 @@ EXPECTED = {
 # A partnership's outcomes pages and downloads: whoever can read the partnership.
 EXPECTED.update({
     "outcomes:commitments": ({}, EVERYONE),
+    "outcomes:commitments-download": ({"fmt": "csv"}, EVERYONE),
     "partnerships:outcomes": ({"slug": partnership_a}, READ_PARTNERSHIP_A),
     "partnerships:outcomes-download": ({"slug": partnership_a, "fmt": "csv"}, READ_PARTNERSHIP_A),
     "partnerships:outcome-metric": ({"slug": partnership_a, "key": a_metric}, READ_PARTNERSHIP_A),

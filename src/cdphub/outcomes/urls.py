@@ -7,6 +7,8 @@ app_name = "outcomes"
 urlpatterns = [
     path("metrics/", views.metric_list, name="metrics"),
     path("commitments/", views_dashboard.commitments, name="commitments"),
+    path("commitments.<str:fmt>", views_dashboard.commitments_download,
+         name="commitments-download"),
     path("metrics/<slug:key>/", views.metric_detail, name="metric"),
     path("local/<slug:slug>/new/", views.local_metric_create, name="local-metric-create"),
     path("loads/", views.load_list, name="loads"),

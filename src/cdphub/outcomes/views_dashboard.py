@@ -406,6 +406,41 @@ def metric_download(request, partnership: Partnership, slug: str, key: str, tabl
 def commitments(request):
     """Box 1: the national commitments to 2024/25, each with the latest England figure."""
     framework = outcomes_framework()
+    items, synthetic = _commitment_items(framework)
+    return render(request, "outcomes/dashboard/commitments.html",
+                  {"items": items, "synthetic": synthetic, "title": framework.title})
+
+
+COMMITMENT_COLUMNS = [("commitment", "Commitment"), ("by", "By"), ("target", "Target"),
+                      ("target_unit", "Target unit"), ("metric", "Measured by"),
+                      ("period", "Latest period"), ("value", "Latest England figure"),
+                      ("unit", "Unit"), ("baseline_period", "Baseline period"),
+                      ("change", "Change since the baseline"),
+                      ("progress", "Change as % of the target"), ("synthetic", "Synthetic data"),
+                      ("source", "Source")]
+
+
+@access("outcomes.view_metric")
+def commitments_download(request, fmt: str):
+    framework = outcomes_framework()
+    items, synthetic = _commitment_items(framework)
+    rows = [{
+        "commitment": i["commitment"].label, "by": i["commitment"].by,
+        "target": i["commitment"].target, "target_unit": i["commitment"].unit,
+        "metric": i["metric"].name if i["metric"] else "",
+        "period": i["latest"].period_label if i["latest"] else "",
+        "value": i["latest"].value if i["latest"] else None,
+        "unit": i["metric"].unit if i["metric"] else "",
+        "baseline_period": i["baseline"].period_label if i["baseline"] else "",
+        "change": i["change"], "progress": i["progress"],
+        "synthetic": bool(i["latest"] and i["latest"].is_synthetic),
+        "source": i["commitment"].source} for i in items]
+    about = about_rows(title="National commitments to 2024/25 (Box 1) with the latest England "
+                             "figures", synthetic=synthetic)
+    return table_response(fmt, "national-commitments", COMMITMENT_COLUMNS, rows, about)
+
+
+def _commitment_items(framework):
     metrics = {m.key: m for m in Metric.objects.filter(partnership__isnull=True)}
     values = {}
     for value in (ComputedValue.objects.filter(area__code=dashboard.ENGLAND_CODE, breakdown="",
@@ -433,6 +468,6 @@ def commitments(request):
             "change_text": (f"{change:+,.0f}" if change is not None else ""),
             "progress": (round(100 * change / commitment.target)
                          if change is not None and commitment.target else None),
+            "change": change,
         })
-    return render(request, "outcomes/dashboard/commitments.html",
-                  {"items": items, "synthetic": synthetic, "title": framework.title})
+    return items, synthetic
