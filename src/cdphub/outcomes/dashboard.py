@@ -405,7 +405,7 @@ def metric_view(partnership: Partnership, metric: Metric, on: dt.date) -> Metric
                 ((a, f) for a, f in map_figures.values() if a.parent_id == region.pk),
                 key=lambda p: p[0].name)
             authorities = [(a, map_figures.get(a.code, (a, None))[1]) for a in footprint]
-    loads = list(_loads(metric, partnership, england, region, footprint))
+    loads = list(_loads(metric, partnership))
     synthetic = any(f.is_synthetic for f in figures)
     return MetricView(
         partnership=partnership, metric=metric, england=england, region=region, own=own,
@@ -420,7 +420,7 @@ def _row(value: ComputedValue) -> dict:
     return {name: getattr(value, name) for name in FIELDS}
 
 
-def _loads(metric: Metric, partnership: Partnership, england: Area, region: Area, footprint):
+def _loads(metric: Metric, partnership: Partnership):
     """The loads the current figures came from: national loads and this partnership's, each
     checked with an EXISTS that stops at its first current observation of the metric."""
     from django.db.models import Exists, OuterRef

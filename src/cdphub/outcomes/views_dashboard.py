@@ -13,7 +13,7 @@ from cdphub.core.clock import today
 from cdphub.framework.outcomes import outcomes_framework
 from cdphub.partnerships.models import Partnership
 
-from . import dashboard
+from . import charts, dashboard
 from .downloads import about_rows, table_response
 from .loading import GEOGRAPHY_LABELS
 from .models import ComputedValue, Metric
@@ -117,12 +117,8 @@ def _legend():
 def _spine(row, short: str):
     if row.spine is None:
         return ""
-    try:
-        from .charts import spine_chart
-    except ImportError:  # pragma: no cover - charts arrive with the chart module
-        return ""
     figure = row.figure
-    return spine_chart(lowest=row.spine.lowest, q1=row.spine.q1, q3=row.spine.q3,
+    return charts.spine_chart(lowest=row.spine.lowest, q1=row.spine.q1, q3=row.spine.q3,
                        highest=row.spine.highest, england=row.spine.england,
                        value=figure.value if figure else None, polarity=row.metric.polarity,
                        comparison=figure.comparison if figure else "",
@@ -308,14 +304,6 @@ def _display(metric: Metric, value, key: str) -> str:
 
 def _charts(view, tables, compared) -> dict:
     """Chart SVGs (cached by their spec in ``charts``); empty where there is nothing to draw."""
-    try:
-        from . import charts
-    except ImportError:  # pragma: no cover - the chart module arrives separately
-        return {}
-    return charts_for(view, tables, compared, charts)
-
-
-def charts_for(view, tables, compared, charts) -> dict:
     metric = view.metric
     short = view.partnership.name.removesuffix(" Combating Drugs Partnership")
     result = {}
