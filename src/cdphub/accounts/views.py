@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
@@ -21,6 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cdphub.core.access import PUBLIC, SIGNED_IN, access
+from cdphub.core.downloads import csv_response
 
 from . import actions, tokens
 from .audit import record
@@ -383,14 +382,10 @@ def audit_log_csv(request):
     events, kind, email = _audit_events(request)
     record(AuditEvent.Kind.EXPORT, request=request, target="audit log (CSV)",
            filters={"kind": kind, "email": email})
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    response["Content-Disposition"] = f'attachment; filename="cdphub-audit-log-{stamp}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["time", "event", "actor_email", "actor_id", "ip_address", "target",
-                     "partnership_id", "detail"])
-    for event in events.iterator():
-        writer.writerow([event.created_at.isoformat(), event.kind, event.actor_email,
-                         event.actor_id or "", event.ip_address or "", event.target,
-                         event.partnership_id or "", event.detail])
-    return response
+    table = [["time", "event", "actor_email", "actor_id", "ip_address", "target",
+              "partnership_id", "detail"]]
+    table += ([event.created_at, event.kind, event.actor_email, event.actor_id,
+               event.ip_address, event.target, event.partnership_id, event.detail]
+              for event in events.iterator())
+    return csv_response(table, f"cdphub-audit-log-{stamp}.csv")

@@ -7,16 +7,14 @@ row (so the file stays one table for any tool); XLSX: the table on the first she
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 
 from django.http import Http404, HttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
 
-FORMATS = {"csv": "text/csv; charset=utf-8",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+from cdphub.core.downloads import Sheet, csv_response, xlsx_response
+
+FORMATS = ("csv", "xlsx")
 SYNTHETIC_NOTE = ("SYNTHETIC DEMO DATA: these figures were simulated for a demonstration of "
                   "cdphub and are not real statistics.")
 
@@ -49,49 +47,9 @@ def table_response(fmt: str, filename: str, columns: Sequence[tuple[str, str]],
         raise Http404("Downloads are CSV or XLSX.")
     headings = [heading for _, heading in columns]
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([*headings, *(h for h, _ in repeated)])
-        extra = [v for _, v in repeated]
-        for row in rows:
-            writer.writerow([_cell(row.get(key)) for key, _ in columns] + extra)
-        body: bytes | str = buffer.getvalue()
-    else:
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("Data")
-        sheet.append(headings)
-        for row in rows:
-            sheet.append([_xlsx_cell(row.get(key)) for key, _ in columns])
-        info = book.create_sheet("About")
-        for name, value in about:
-            info.append([name, value])
-        buffer = io.BytesIO()
-        book.save(buffer)
-        body = buffer.getvalue()
-    response = HttpResponse(body, content_type=FORMATS[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    return response
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return repr(value)
-    return _safe_text(str(value))
-
-
-def _xlsx_cell(value):
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, str):
-        return _safe_text(value)
-    return value
-
-
-def _safe_text(text: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
+        extra = [value for _, value in repeated]
+        table = [[*headings, *(heading for heading, _ in repeated)],
+                 *([row.get(key) for key, _ in columns] + extra for row in rows)]
+        return csv_response(table, f"{filename}.csv")
+    data = [headings, *([row.get(key) for key, _ in columns] for row in rows)]
+    return xlsx_response([Sheet("Data", data), Sheet("About", about)], f"{filename}.xlsx")

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -16,6 +12,7 @@ from cdphub.accounts.audit import record
 from cdphub.accounts.models import AuditEvent
 from cdphub.accounts.roles import is_central, partnership_ids, region_ids
 from cdphub.core.access import access
+from cdphub.core.downloads import csv_response
 from cdphub.framework.outcomes import outcomes_framework
 
 from .forms import LoadForm, LocalMetricForm, WithdrawForm
@@ -117,18 +114,14 @@ def _detail(request, load: DataLoad, withdraw_form: WithdrawForm | None = None):
 @access("outcomes.view_load", load=_load)
 def load_report(request, load: DataLoad, pk: int):
     """The validation report as CSV: every kept error and warning."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["kind", "row", "column", "problem"])
+    table = [["kind", "row", "column", "problem"]]
     for kind, problems in (("error", load.errors), ("warning", load.warnings)):
         for problem in problems or []:
-            writer.writerow([kind, problem.get("row") or "", problem.get("column", ""),
-                             problem.get("message", "")])
+            table.append([kind, problem.get("row") or "", problem.get("column", ""),
+                          problem.get("message", "")])
     record(AuditEvent.Kind.EXPORT, request=request, target=f"Validation report of load {load.pk}",
            partnership_id=load.partnership_id, format="csv", load=load.pk)
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="load-{load.pk}-report.csv"'
-    return response
+    return csv_response(table, f"load-{load.pk}-report.csv")
 
 
 @access("outcomes.withdraw_load", load=_load)

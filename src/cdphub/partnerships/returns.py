@@ -20,11 +20,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
 
 from cdphub.core.clock import today
+from cdphub.core.downloads import Sheet, Styled, csv_bytes, restore, xlsx_bytes
 from cdphub.framework import guidance
 from cdphub.geography.models import Area, AreaType
 
@@ -187,84 +185,36 @@ def build_rows(queryset, on: dt.date | None = None) -> list[dict[str, str]]:
 
 
 # --- writing ------------------------------------------------------------------------------
-
-# A cell starting with one of these is a formula to a spreadsheet: the CSV prefixes it with an
-# apostrophe (which spreadsheets hide) and the import takes the apostrophe off again.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _defuse(value: str) -> str:
-    return f"'{value}" if value.startswith(_FORMULA_START) else value
-
-
-def _restore(value: str) -> str:
-    return value[1:] if value.startswith("'") and value[1:].startswith(_FORMULA_START) else value
+# The core downloads writer keeps text that looks like a formula from running in a spreadsheet
+# (the CSV prefixes an apostrophe, which the import takes off again with ``restore``).
 
 
 def to_csv(rows: Iterable[dict[str, str]], header: Iterable[str] = HEADER) -> bytes:
     """UTF-8 with a byte-order mark, so Excel reads the accents and dashes correctly."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(header))
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({key: _defuse(value) for key, value in row.items()})
-    return buffer.getvalue().encode("utf-8-sig")
+    header = list(header)
+    return csv_bytes([header, *([row.get(key, "") for key in header] for row in rows)],
+                     bom=True)
 
 
 def to_xlsx(rows: Iterable[dict[str, str]], exported_on: dt.date | None = None) -> bytes:
     """A workbook: the returns on the first sheet (bold, frozen header; one row per
     partnership) and, on "About", where each column comes from in the guidance."""
     exported_on = exported_on or today()
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Appendix 1 returns"
-    sheet.append(HEADER)
-    for row in rows:
-        sheet.append([row[name] for name in HEADER])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    _as_text(sheet)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    _fit_columns(sheet)
-
-    about = workbook.create_sheet("About")
-    about.append(["Combating Drugs Partnerships: information returned to central government"])
-    about["A1"].font = Font(bold=True, size=14)
-    about.append(["Exported on", exported_on])
-    about["B2"].number_format = "d mmmm yyyy"
-    about["B2"].alignment = Alignment(horizontal="left")
-    about.append(["Source", f"{GUIDANCE}, {APPENDIX}"])
-    about.append(["Link", GUIDANCE_URL])
-    about.append([])
-    about.append(["Column", "What it holds", "Source in the guidance"])
-    heading_row = about.max_row
-    for column in COLUMNS:
-        about.append([column.name, column.description, column.source])
-    for cell in about[heading_row]:
-        cell.font = Font(bold=True)
-    _as_text(about)
-    for letter, width in (("A", 28), ("B", 70), ("C", 90)):
-        about.column_dimensions[letter].width = width
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _as_text(sheet) -> None:
-    """Keep text that starts with '=' as text: openpyxl would otherwise write a formula."""
-    for cells in sheet.iter_rows():
-        for cell in cells:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
-
-
-def _fit_columns(sheet, minimum: int = 12, maximum: int = 60) -> None:
-    for index, cells in enumerate(sheet.iter_cols(), start=1):
-        longest = max((len(str(c.value)) for c in cells if c.value is not None), default=0)
-        sheet.column_dimensions[get_column_letter(index)].width = min(maximum,
-                                                                      max(minimum, longest + 2))
+    returns = Sheet("Appendix 1 returns", [HEADER, *([row[name] for name in HEADER]
+                                                      for row in rows)],
+                    header=True, fit=(12, 60))
+    about = Sheet("About", [
+        [Styled("Combating Drugs Partnerships: information returned to central government",
+                bold=True, size=14)],
+        ["Exported on", Styled(exported_on, number_format="d mmmm yyyy", align_left=True)],
+        ["Source", f"{GUIDANCE}, {APPENDIX}"],
+        ["Link", GUIDANCE_URL],
+        [],
+        [Styled(heading, bold=True)
+         for heading in ("Column", "What it holds", "Source in the guidance")],
+        *([column.name, column.description, column.source] for column in COLUMNS),
+    ], widths={"A": 28, "B": 70, "C": 90})
+    return xlsx_bytes([returns, about])
 
 
 def template_csv() -> bytes:
@@ -431,7 +381,7 @@ class _RowChecker:
         self.sro_roles = {entry.key for entry in guidance().sro_roles}
 
     def _cells(self, record: list[str]) -> dict[str, str]:
-        return {heading: _restore(value.strip())
+        return {heading: restore(value.strip())
                 for heading, value in zip(self.header, record, strict=False)}
 
     def check(self, number: int, record: list[str]) -> None:

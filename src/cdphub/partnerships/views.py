@@ -330,27 +330,20 @@ def national_milestones(request):
 
 
 def _milestones_csv(request, rows):
-    import csv
-
-    from django.http import HttpResponse
-
     from cdphub.accounts.audit import record
     from cdphub.accounts.models import AuditEvent
+    from cdphub.core.downloads import csv_response
 
     record(AuditEvent.Kind.EXPORT, request=request, target="national milestone table (CSV)",
            filters=request.GET.dict())
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="cdphub-milestones-{today()}.csv"'
-    response.write("\ufeff")  # so spreadsheet programs read UTF-8
-    writer = csv.writer(response)
-    writer.writerow(["partnership", "region", "milestone", "due_on", "status", "completed_on",
-                     "evidence"])
+    table = [["partnership", "region", "milestone", "due_on", "status", "completed_on",
+              "evidence"]]
     for partnership, statuses in rows:
         for m in statuses:
-            writer.writerow([partnership.name, partnership.region.name, m.milestone.label,
-                             m.due_on.isoformat(), m.status,
-                             m.completed_on.isoformat() if m.completed_on else "", m.evidence])
-    return response
+            table.append([partnership.name, partnership.region.name, m.milestone.label,
+                          m.due_on, m.status, m.completed_on, m.evidence])
+    # With a byte-order mark, so spreadsheet programs read UTF-8.
+    return csv_response(table, f"cdphub-milestones-{today()}.csv", bom=True)
 
 
 @access("partnerships.view_partnership", load=_partnership)

@@ -3,16 +3,18 @@ national register export, and bulk onboarding from a CSV file."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.core.validators import FileExtensionValidator
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.http import content_disposition_header
 
 from cdphub.accounts.audit import record
 from cdphub.accounts.models import AuditEvent
 from cdphub.core.access import access
 from cdphub.core.clock import today
+from cdphub.core.downloads import CONTENT_TYPES, download
 from cdphub.core.forms import DateField, GovukForm
 from cdphub.framework import guidance
 
@@ -21,14 +23,13 @@ from .models import Partnership
 from .status import visible_to
 from .views import _context, _partnership
 
-CSV = "text/csv; charset=utf-8"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
-def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    return HttpResponse(content, content_type=content_type, headers={
-        "Content-Disposition": content_disposition_header(True, filename)})
+def _download(rows: list[dict[str, str]], file_format: str, filename: str,
+              on: dt.date) -> HttpResponse:
+    content = returns.to_csv(rows) if file_format == "csv" else returns.to_xlsx(rows, on)
+    return download(content, CONTENT_TYPES[file_format], filename)
 
 
 # --- one partnership ----------------------------------------------------------------------
@@ -47,9 +48,7 @@ def _export_one(request, partnership: Partnership, file_format: str) -> HttpResp
            target=f"Appendix 1 return for {partnership.name} ({file_format.upper()})",
            format=file_format, partnerships=1)
     filename = f"{partnership.slug}-appendix-1-return-{on:%Y-%m-%d}.{file_format}"
-    if file_format == "csv":
-        return _download(returns.to_csv(rows), CSV, filename)
-    return _download(returns.to_xlsx(rows, on), XLSX, filename)
+    return _download(rows, file_format, filename, on)
 
 
 @access("partnerships.view_partnership", load=_partnership)
@@ -86,9 +85,7 @@ def _export_register(request, file_format: str) -> HttpResponse:
            target=f"Appendix 1 returns for every partnership ({file_format.upper()})",
            format=file_format, partnerships=len(rows))
     filename = f"cdp-register-appendix-1-{on:%Y-%m-%d}.{file_format}"
-    if file_format == "csv":
-        return _download(returns.to_csv(rows), CSV, filename)
-    return _download(returns.to_xlsx(rows, on), XLSX, filename)
+    return _download(rows, file_format, filename, on)
 
 
 @access("partnerships.export_national_register")
@@ -152,4 +149,5 @@ def register_import(request):
 
 @access("partnerships.add_partnership")
 def register_template(request):
-    return _download(returns.template_csv(), CSV, "cdp-register-import-template.csv")
+    return download(returns.template_csv(), CONTENT_TYPES["csv"],
+                    "cdp-register-import-template.csv")
