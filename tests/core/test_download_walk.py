@@ -1,0 +1,248 @@
+"""Walk every CSV and XLSX download with hostile text planted in the data it shows, and check
+that no cell of any of them is a live spreadsheet formula.
+
+The walk finds the downloads itself: it requests every URL pattern (with the arguments the
+URL × role walk uses, and with ``?format=csv``/``?format=xlsx``) as a central administrator
+and treats any attachment, CSV or workbook answer as a download. A download the walk finds
+that ``DOWNLOADS`` below does not list fails the test, so a download added later is checked
+here too once its hostile data are planted.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from cdphub.accounts.tokens import create_token
+from cdphub.geography.models import Area
+from cdphub.outcomes.catalogue import sync_catalogue
+from cdphub.outcomes.models import ComputedValue, DataLoad, Metric
+from cdphub.partnerships import actions
+from cdphub.partnerships.models import Coverage, MilestoneCompletion, Organisation, Person
+from tests.conftest import sign_in
+from tests.core.test_url_permissions import _concrete_kwargs
+from tests.url_expectations import all_expectations
+
+# What a spreadsheet would run as a formula (an independent statement of the rule, so the
+# test does not trust the writer's own). A plain number such as -3.5 is just a number.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+PARTNERSHIP = '=HYPERLINK("http://evil.example/p","partnership")'
+METRIC_NAME = '=HYPERLINK("http://evil.example/m","metric")'
+METRIC_SOURCE = "+cmd|' /C calc'!A0"
+METRIC_DEFINITION = "@SUM(1+1)*cmd|' /C calc'!A0"
+METRIC_UNIT = "-1+1 kits"
+NOTE = "=1+2 (a geography note)"
+NATIONAL_METRIC = "-2+3 people in treatment"
+TOKEN = "@SUM(1+1)"
+EVIDENCE = "-2+3"
+SRO_NAME = "=cmd|' /C notepad'!A0"
+SRO_JOB = "+Director of Public Health"
+SRO_ORGANISATION = "@Council"
+LOAD_COLUMN = "=column"
+LOAD_ERROR = "\tA problem that starts with a tab"
+LOAD_WARNING = "\rA warning that starts with a carriage return"
+NEGATIVE = -3.5
+NEGATIVE_CHANGE = -50.0  # 2023/24 against the 2020/21 baseline
+
+METRIC_TABLES = ("trend", "compare", "authorities", "region", "map", "breakdowns")
+ON_EVERY_TABLE = {"csv": (METRIC_NAME, METRIC_SOURCE, METRIC_UNIT),
+                  "xlsx": (METRIC_NAME, METRIC_SOURCE, METRIC_UNIT, METRIC_DEFINITION, NOTE)}
+RETURN = (PARTNERSHIP, SRO_NAME, SRO_JOB, SRO_ORGANISATION)
+
+
+def _slug(world):
+    return world.partnership_a.slug
+
+
+def _local_metric(world):
+    return world.hostile_metric_key
+
+
+def _hostile_load(world):
+    return world.hostile_load_pk
+
+
+# Every download, by URL name (with the query string that makes a page a download): the
+# variants to fetch, and for each the planted text and numbers it must carry.
+DOWNLOADS = {
+    "accounts:audit-log-csv": [({}, "", (TOKEN,), ())],
+    "partnerships:national-milestones?format=csv": [
+        ({}, "?format=csv", (PARTNERSHIP, EVIDENCE), ())],
+    "outcomes:load-report": [
+        ({"pk": _hostile_load}, "", (LOAD_COLUMN, LOAD_ERROR, LOAD_WARNING), ())],
+    "outcomes:commitments-download": [
+        ({"fmt": fmt}, "", (NATIONAL_METRIC,), (NEGATIVE_CHANGE,)) for fmt in ("csv", "xlsx")],
+    "partnerships:outcomes-download": [
+        ({"slug": _slug, "fmt": fmt}, "", (METRIC_NAME,), (NEGATIVE,))
+        for fmt in ("csv", "xlsx")],
+    "partnerships:outcome-metric-download": [
+        ({"slug": _slug, "key": _local_metric, "table": table, "fmt": fmt}, "",
+         ON_EVERY_TABLE[fmt] + ((PARTNERSHIP,) if table == "trend" else ()),
+         (NEGATIVE,) if table == "trend" else ())
+        for table in METRIC_TABLES for fmt in ("csv", "xlsx")],
+    "partnerships:return-csv": [({"slug": _slug}, "", RETURN, ())],
+    "partnerships:return-xlsx": [({"slug": _slug}, "", RETURN, ())],
+    "partnerships:register-csv": [({}, "", RETURN, ())],
+    "partnerships:register-xlsx": [({}, "", RETURN, ())],
+    "partnerships:register-template": [({}, "", (), ())],
+}
+# URL names that sound like downloads but are pages.
+PAGES = {"partnerships:register-export"}
+
+
+def is_formula(text: str) -> bool:
+    return text.startswith(FORMULA_START) and not NUMBER.fullmatch(text)
+
+
+def is_download(response) -> bool:
+    kind = response.get("Content-Type", "").split(";")[0].strip()
+    return ("attachment" in response.get("Content-Disposition", "")
+            or kind in ("text/csv", "application/vnd.ms-excel", "application/octet-stream",
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+
+
+@pytest.fixture
+def hostile(world, settings):
+    """Partnership A and everything its downloads show, named to attack a spreadsheet."""
+    settings.CDPHUB_TODAY = "2024-05-01"
+    sync_catalogue()
+    a = world.partnership_a
+    a.name = PARTNERSHIP
+    a.save()
+    manchester = Area.objects.get(code="E08000003")
+    Coverage.objects.create(partnership=a, area=manchester, valid_from=dt.date(2022, 1, 1))
+    sro = Person.objects.create(full_name=SRO_NAME, job_title=SRO_JOB, email="sro@example.org",
+                                organisation=Organisation.objects.create(name=SRO_ORGANISATION))
+    actions.appoint(partnership=a, person=sro, position="sro", sector="local_authority_officials",
+                    start_date=dt.date(2022, 8, 1), sro_role="la_chief_executive",
+                    agreed_proposal=True)
+    MilestoneCompletion.objects.create(partnership=a, milestone_key="terms_of_reference",
+                                       completed_on=dt.date(2023, 3, 1), evidence=EVIDENCE)
+    create_token(world.central_admin, name=TOKEN)
+
+    metric = Metric.objects.create(
+        key="hostile-local", kind="local", partnership=a, outcome="reduce_deaths_harm",
+        name=METRIC_NAME, definition=METRIC_DEFINITION, source=METRIC_SOURCE, unit=METRIC_UNIT,
+        geography="utla", frequency="quarterly", period_type="quarter", multiplier=1,
+        method="count", polarity="high", order=10_000)
+    england = Area.objects.get(code="E92000001")
+    for where in ({"partnership": a}, {"area": england}, {"area": a.region},
+                  {"area": manchester}):
+        ComputedValue.objects.create(
+            metric=metric, period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 3, 31),
+            period_label="2024 Q1", value=NEGATIVE, lower_95=NEGATIVE - 1,
+            upper_95=NEGATIVE + 1, numerator=120.0, geography_note=NOTE, **where)
+    for where in ({"partnership": a}, {"area": england}):
+        ComputedValue.objects.create(
+            metric=metric, period_start=dt.date(2024, 1, 1), period_end=dt.date(2024, 3, 31),
+            period_label="2024 Q1", breakdown="sex=Female", value=NEGATIVE, numerator=60.0,
+            **where)
+
+    # A national count whose England figure fell: the commitments table's change is negative.
+    treatment = Metric.objects.get(key="numbers_in_treatment")
+    Metric.objects.filter(pk=treatment.pk).update(name=NATIONAL_METRIC)
+    for year, count in ((2020, 300.0), (2021, 290.0), (2023, 250.0)):
+        ComputedValue.objects.create(
+            metric=treatment, area=england, period_start=dt.date(year, 4, 1),
+            period_end=dt.date(year + 1, 3, 31), period_label=f"{year}/{str(year + 1)[2:]}",
+            value=count, numerator=count)
+
+    load = DataLoad.objects.create(
+        file_name="bad.csv", checksum="0" * 64, format="long", partnership=a,
+        status=DataLoad.Status.FAILED, error_count=1,
+        errors=[{"row": 2, "column": LOAD_COLUMN, "message": LOAD_ERROR}],
+        warnings=[{"row": None, "column": "", "message": LOAD_WARNING}])
+    world.hostile_metric_key = metric.key
+    world.hostile_load_pk = load.pk
+    return world
+
+
+def cells(response) -> list[tuple[str, object, object]]:
+    """(where, value, openpyxl cell or None) for every cell of a CSV or XLSX download."""
+    kind = response["Content-Type"].split(";")[0]
+    if kind == "text/csv":
+        text = response.content.decode("utf-8-sig")
+        return [(f"row {r} column {c}", value, None)
+                for r, row in enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
+                for c, value in enumerate(row, start=1)]
+    book = load_workbook(io.BytesIO(response.content))
+    return [(f"{sheet.title}!{cell.coordinate}", cell.value, cell)
+            for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
+            if cell.value is not None]
+
+
+def problems_in(response, payloads, numbers) -> list[str]:
+    problems = []
+    seen_text, seen_numbers = [], []
+    for where, value, cell in cells(response):
+        if cell is not None and cell.data_type == "f":
+            problems.append(f"{where} is a formula: {value!r}")
+        if isinstance(value, str):
+            if is_formula(value) and not (cell is not None and cell.quotePrefix):
+                problems.append(f"{where} would run as a formula: {value!r}")
+            plain = value[1:] if value.startswith("'") and is_formula(value[1:]) else value
+            seen_text.append(plain)
+            if cell is None and NUMBER.fullmatch(value):
+                seen_numbers.append(float(value))
+        elif isinstance(value, (int, float)):
+            seen_numbers.append(value)
+    for payload in payloads:
+        if not any(payload in text for text in seen_text):
+            problems.append(f"the planted text {payload!r} is missing")
+    for number in numbers:
+        if number not in seen_numbers:
+            problems.append(f"the number {number} is missing or not a number")
+    return problems
+
+
+def test_every_download_is_listed_here(client, world):
+    """Request every URL pattern; whatever answers with a file must be in DOWNLOADS."""
+    sign_in(client, world.central_admin)
+    found = set()
+    expected = all_expectations()
+    for name, (kwargs, _who) in expected.items():
+        url = reverse(name, kwargs=_concrete_kwargs(kwargs, world))
+        response = client.get(url)
+        if is_download(response):
+            found.add(name)
+            continue
+        for query in ("?format=csv", "?format=xlsx"):
+            if is_download(client.get(url + query)):
+                found.add(name + query)
+    assert found == set(DOWNLOADS), (
+        "a download the walk does not check (plant hostile data it shows and list it in "
+        f"DOWNLOADS): {sorted(found - set(DOWNLOADS))}; listed but not a download: "
+        f"{sorted(set(DOWNLOADS) - found)}")
+    # Names that say "download" are downloads (or known pages), so a download whose test
+    # arguments happen to give a page is noticed too.
+    sounds_like = {name for name in expected
+                   if re.search(r"csv|xlsx|download|export", name)} - PAGES
+    assert sounds_like <= {name.split("?")[0] for name in DOWNLOADS}
+
+
+def test_no_download_carries_a_live_formula(client, hostile):
+    sign_in(client, hostile.central_admin)
+    problems = []
+    fetched = 0
+    for name, variants in DOWNLOADS.items():
+        for kwargs, query, payloads, numbers in variants:
+            url = reverse(name.split("?")[0], kwargs=_concrete_kwargs(kwargs, hostile)) + query
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert is_download(response), url
+            disposition = response["Content-Disposition"]
+            assert re.fullmatch(r'attachment; filename="[A-Za-z0-9._-]+"', disposition), \
+                disposition
+            fetched += 1
+            problems += [f"{url}: {problem}" for problem in problems_in(response, payloads,
+                                                                         numbers)]
+    assert fetched == sum(len(v) for v in DOWNLOADS.values())
+    assert not problems, "\n".join(problems)
