@@ -3,7 +3,7 @@ that no cell of any of them is a live spreadsheet formula.
 
 The walk finds the downloads itself: it requests every URL pattern (with the arguments the
 URL × role walk uses, and with ``?format=csv``/``?format=xlsx``) as a central administrator
-and treats any attachment, CSV or workbook answer as a download. A download the walk finds
+and treats any answer that is a CSV file or a workbook as a download. A download the walk finds
 that ``DOWNLOADS`` below does not list fails the test, so a download added later is checked
 here too once its hostile data are planted.
 """
@@ -102,11 +102,18 @@ def is_formula(text: str) -> bool:
     return text.startswith(FORMULA_START) and not NUMBER.fullmatch(text)
 
 
+SPREADSHEET_TYPES = ("text/csv", "text/tab-separated-values", "application/vnd.ms-excel",
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     "application/vnd.oasis.opendocument.spreadsheet")
+
+
 def is_download(response) -> bool:
+    """A spreadsheet, by its type or its file name (uploaded PDF and Word documents, served
+    back as they came, are not written by cdphub and are not counted)."""
     kind = response.get("Content-Type", "").split(";")[0].strip()
-    return ("attachment" in response.get("Content-Disposition", "")
-            or kind in ("text/csv", "application/vnd.ms-excel", "application/octet-stream",
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+    filename = re.search(r"filename\*?=[^;]*?\.(csv|tsv|xlsx|xlsm|xls|ods)\"?$",
+                         response.get("Content-Disposition", ""))
+    return kind in SPREADSHEET_TYPES or filename is not None
 
 
 @pytest.fixture
