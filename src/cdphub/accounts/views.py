@@ -22,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cdphub.core.access import PUBLIC, SIGNED_IN, access
 
-from . import actions, tokens
+from . import actions, throttle, tokens
 from .audit import record
 from .forms import (
     AccessTokenForm,
@@ -287,6 +287,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         record(AuditEvent.Kind.PASSWORD_CHANGED, request=self.request, actor=form.user,
                via="reset")
+        throttle.password_reset(form.user.email)
         return response
 
 
