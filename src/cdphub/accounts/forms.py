@@ -28,16 +28,23 @@ class SignInForm(GovukForm):
         email, password = cleaned.get("email"), cleaned.get("password")
         if not email or not password:
             return cleaned
-        wait = throttle.retry_after(email, client_ip(self.request))
-        if wait is not None:
+        refusal = throttle.begin(email, client_ip(self.request))
+        if refusal is not None:
             from .audit import record
 
-            record(AuditEvent.Kind.SIGN_IN_THROTTLED, request=self.request, actor_email=email)
-            minutes = max(1, int(wait.total_seconds() // 60) + 1)
+            record(AuditEvent.Kind.SIGN_IN_THROTTLED, request=self.request, actor_email=email,
+                   limit=refusal.limit)
+            minutes = max(1, int(refusal.wait.total_seconds() // 60) + 1)
+            wait = f"Wait {minutes} minute{'s' if minutes != 1 else ''} and try again"
+            if refusal.limit == throttle.ADDRESS:
+                raise forms.ValidationError(
+                    "There have been too many failed attempts to sign in from your network. "
+                    f"{wait}, or reset your password: you can then sign in from here at once.",
+                    code="throttled",
+                )
             raise forms.ValidationError(
                 "There have been too many failed attempts to sign in to this account. "
-                f"Wait {minutes} minute{'s' if minutes != 1 else ''} and try again, or reset "
-                "your password.",
+                f"{wait}, or reset your password.",
                 code="throttled",
             )
         self.user = authenticate(self.request, username=email, password=password)
@@ -47,6 +54,7 @@ class SignInForm(GovukForm):
                 "apart from the email address.",
                 code="invalid_login",
             )
+        throttle.succeeded(email)
         if not self.user.is_active:
             raise forms.ValidationError("This account has been deactivated.", code="inactive")
         return cleaned

@@ -254,3 +254,21 @@ class AccessToken(models.Model):
         if self.expires_at is not None and self.expires_at <= now:
             return "expired"
         return "active"
+
+
+class SignInCounter(models.Model):
+    """Recent password checks for one email address, for the per-account sign-in limit
+    (``cdphub.accounts.throttle``). Each check is counted here *before* the password is
+    checked, under a lock on this row, so parallel attempts cannot all slip under the
+    limit; a successful sign-in or a password reset deletes the row. Kept apart from the
+    audit log, which only ever grows."""
+
+    email = models.CharField(max_length=254, unique=True)
+    checks = models.JSONField(
+        default=list, blank=True,
+        help_text="When each recent failed (or still running) password check began, oldest "
+                  "first, in ISO 8601; only the last few, up to the limit, are kept.")
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.email}: {len(self.checks)} recent password checks"

@@ -8,20 +8,20 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cdphub.core.access import PUBLIC, SIGNED_IN, access
 from cdphub.core.downloads import csv_response
 
-from . import actions, tokens
+from . import actions, throttle, tokens
 from .audit import record
 from .forms import (
     AccessTokenForm,
@@ -80,15 +80,7 @@ def two_factor(request):
     form = TokenForm(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
-        wait = _throttle_wait(request.user)
-        # While the app is locked after wrong codes, backup codes still work.
-        device = _match_backup_code(request.user, token) if wait else match_token(
-            request.user, token)
-        if device is not None and isinstance(device, StaticDevice):
-            # django-otp counts a backup code as a wrong app code: clear that.
-            for app in TOTPDevice.objects.filter(user=request.user, confirmed=True):
-                app.throttle_reset()
-            wait = 0
+        device, wait = _check_code(request.user, token)
         if wait:
             form.add_error("token", f"You have entered a wrong code too many times. Wait "
                                     f"{wait} second{'s' if wait != 1 else ''} and try again.")
@@ -144,19 +136,35 @@ def two_factor_set_up(request):
     })
 
 
-def _match_backup_code(user, token: str):
-    for device in StaticDevice.objects.filter(user=user, confirmed=True):
-        if device.verify_token(token):
-            return device
-    return None
+def _check_code(user, token: str):
+    """Try a code on the one device it can belong to: ``(device, 0)`` if it is right,
+    ``(None, 0)`` if not, ``(None, seconds)`` if that device is locked after wrong codes.
+
+    App codes are all digits (6 of them); backup codes are 8 letters and digits. Each code
+    goes only to its own kind of device, so wrong app codes lock only the app (django-otp's
+    ``match_token`` would try every device and count a failure on each, locking the backup
+    codes too), and wrong backup codes are throttled by the backup-code device alone. The
+    device's row is locked while it is checked, so parallel attempts are counted one by one.
+    """
+    app = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if app is not None and token.isdigit() and len(token) == app.digits:
+        model, pk = TOTPDevice, app.pk
+    else:
+        backup = StaticDevice.objects.filter(user=user, confirmed=True).first()
+        if backup is None:
+            return None, 0
+        model, pk, token = StaticDevice, backup.pk, token.lower()
+    with transaction.atomic():
+        device = model.objects.select_for_update().get(pk=pk)
+        wait = _throttle_wait(device)
+        if wait:
+            return None, wait
+        return (device if device.verify_token(token) else None), 0
 
 
-def _throttle_wait(user) -> int:
-    """Seconds until the user's authenticator app may be tried again (0: it may be tried now).
-    django-otp doubles the wait after each wrong code."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is None:
-        return 0
+def _throttle_wait(device) -> int:
+    """Seconds until the device may be tried again (0: it may be tried now). django-otp
+    doubles the wait after each wrong code."""
     allowed, details = device.verify_is_allowed()
     if allowed or not details or "locked_until" not in details:
         return 0
@@ -278,6 +286,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         record(AuditEvent.Kind.PASSWORD_CHANGED, request=self.request, actor=form.user,
                via="reset")
+        throttle.password_reset(form.user.email)
         return response
 
 

@@ -135,11 +135,18 @@ AUTHENTICATION_BACKENDS = [
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 3  # three hours
 
-# Sign-in throttling: after this many failed attempts for one email address (or many more
-# from one network address) within the window, further attempts are refused until it passes.
+# Sign-in throttling (cdphub/accounts/throttle.py): after this many failed attempts for one
+# email address within the window, further attempts for it are refused until it passes;
+# after many more from one network address, that address may not try accounts that have
+# not signed in from it within the "known address" age.
 CDPHUB_SIGN_IN_MAX_FAILURES = 5
 CDPHUB_SIGN_IN_MAX_FAILURES_PER_IP = 30
 CDPHUB_SIGN_IN_WINDOW = timedelta(minutes=15)
+CDPHUB_SIGN_IN_KNOWN_ADDRESS_AGE = timedelta(days=30)
+# How many proxies (load balancers) stand in front of the web servers: the client's address
+# is then read from X-Forwarded-For (cdphub/accounts/audit.py). 0: none; the header is
+# never trusted. Production settings read it from the environment.
+CDPHUB_TRUSTED_PROXIES = 0
 
 OTP_TOTP_ISSUER = "cdphub"
 

@@ -26,6 +26,18 @@ if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set ALLOWED_HOSTS (comma-separated host names) for production.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
+
+def _trusted_proxies() -> int:
+    value = os.environ.get("CDPHUB_TRUSTED_PROXIES", "").strip() or "0"
+    if not value.isdigit():
+        raise ImproperlyConfigured(
+            f"CDPHUB_TRUSTED_PROXIES is {value!r}: set it to the number of proxies (load "
+            "balancers) in front of the web servers, a whole number such as 0 or 1.")
+    return int(value)
+
+
+CDPHUB_TRUSTED_PROXIES = _trusted_proxies()
+
 DEBUG = False
 CDPHUB_DEMO_ENABLED = False
 
