@@ -56,13 +56,15 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "ninja",  # the API documentation's Swagger UI from local static files, not a CDN
+    # Before django_tasks_db, so that its ``db_worker`` command (which also looks after loads
+    # whose worker died) is the one ``cdphub db_worker`` runs.
+    "cdphub.outcomes",
     "django_tasks",
     "django_tasks_db",
     "cdphub.core",
     "cdphub.geography",
     "cdphub.accounts",
     "cdphub.partnerships",
-    "cdphub.outcomes",
     "cdphub.api",
 ]
 
@@ -189,6 +191,13 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A running load renews a lease (``DataLoad.heartbeat_at``) every sixth of this; a load whose
+# lease has run out is one whose worker died. Workers look for such loads when they start
+# and every sixth of the lease, and load them again from the start (storing is all or
+# nothing, so a dead worker stored nothing) until a load has been tried this many times;
+# then it is marked as stopped, with the reason, and can be withdrawn.
+CDPHUB_LOAD_LEASE = timedelta(seconds=float(os.environ.get("CDPHUB_LOAD_LEASE_SECONDS", 180)))
+CDPHUB_LOAD_ATTEMPTS = int(os.environ.get("CDPHUB_LOAD_ATTEMPTS", 2))
 # A write that finds the database locked (SQLite) or fails to serialise (PostgreSQL) is
 # tried this many times in all, waiting 0.5 s, 1 s, 2 s … (``CDPHUB_DB_RETRY_BACKOFF``) between.
 CDPHUB_DB_RETRY_ATTEMPTS = int(os.environ.get("CDPHUB_DB_RETRY_ATTEMPTS", 6))
