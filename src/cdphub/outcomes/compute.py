@@ -54,6 +54,7 @@ from django.db import transaction
 from django.db.models import F
 
 from cdphub import stats
+from cdphub.core.db import retry_on_lock
 from cdphub.geography.models import Area, AreaType
 from cdphub.partnerships.models import Coverage, Partnership
 from cdphub.stats.compare import NOT_COMPARED
@@ -117,7 +118,13 @@ def _replace(metric: Metric, rows: list[tuple]) -> None:
     """Replace the metric's computed values in one transaction: one DELETE and one INSERT
     run for every row (``executemany``), so the number of queries does not grow with the
     number of rows (``bulk_create`` would split them into batches of about 45 on SQLite, and
-    spends most of its time preparing each value)."""
+    spends most of its time preparing each value). Run again, with backoff, when another
+    writer holds the database (``retry_on_lock``): a worker storing a large load, say."""
+    retry_on_lock(lambda: _replace_once(metric, rows),
+                  what=f"Recomputing the values of {metric.key}")
+
+
+def _replace_once(metric: Metric, rows: list[tuple]) -> None:
     with transaction.atomic():
         ComputedValue.objects.filter(metric=metric).delete()
         # Pages cache what they show by this number (``dashboard.cache_key``).

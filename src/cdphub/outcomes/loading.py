@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -36,6 +37,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import polars as pl
+
+logger = logging.getLogger(__name__)
 
 MAX_PROBLEMS_KEPT = 1000
 MAX_WARNINGS_KEPT = 200
@@ -1160,19 +1163,33 @@ def _source_of(load) -> Path | bytes:
 def run_load(load, *, metric_key: str | None = None, progress: Callable | None = None,
              reference: Reference | None = None):
     """Check ``load``'s file and, if it has no errors, store its figures. Returns the load
-    (status complete or failed). ``progress(done, total, message)`` hears every step."""
-    from django.db import IntegrityError
+    (status complete or failed). ``progress(done, total, message)`` hears every step.
+    While it runs, this process holds the load's lease (``leases``): renewed with every
+    progress step and by a heartbeat thread, so that a load whose process died is noticed."""
+    from .leases import Heartbeat, start_running
 
-    from .models import DataLoad
+    start_running(load)
+    with Heartbeat(load):
+        return _run_load(load, metric_key=metric_key, progress=progress, reference=reference)
+
+
+def _run_load(load, *, metric_key: str | None, progress: Callable | None,
+              reference: Reference | None):
+    from django.db import IntegrityError, OperationalError, connection
+
+    from cdphub.core.db import is_transient, retry_on_lock
+
+    from .leases import LoadAbandoned, renew
 
     def save(done, total, message):
-        DataLoad.objects.filter(pk=load.pk).update(progress_done=done, progress_total=total,
-                                                   progress_message=message[:200])
+        try:
+            renew(load, progress_done=done, progress_total=total, progress_message=message[:200])
+        except OperationalError as error:  # progress is shown once the database is free
+            if connection.in_atomic_block or not is_transient(error):
+                raise
+            logger.info("Load %s: progress not saved this time (%s)", load.pk, error)
 
     tracker = Progress(callback=progress, save=save)
-    load.status = DataLoad.Status.RUNNING
-    load.progress_total = 100
-    load.save(update_fields=["status", "progress_total"])
     options = Options(format=load.format, metric_key=metric_key,
                       partnership_id=load.partnership_id,
                       partnership_name=load.partnership.name if load.partnership_id else "")
@@ -1191,27 +1208,48 @@ def run_load(load, *, metric_key: str | None = None, progress: Callable | None =
     if not checked.report.ok or checked.frame is None:
         return _fail(load, checked.report.errors, checked.report.error_count)
     try:
-        _store(load, checked, tracker)
+        retry_on_lock(lambda: _store(load, checked, tracker), what=f"Storing load {load.pk}")
     except IntegrityError:
         return _fail(load, [{"row": None, "column": "", "message":
                              "Another load changed the same figures at the same moment, so "
                              "nothing was stored. Load the file again."}], 1)
+    except LoadAbandoned:
+        logger.warning("Load %s was given up for dead while this process stored it: nothing "
+                       "was stored by this attempt.", load.pk)
+        load.refresh_from_db()
+        return load
+    except Exception as exc:
+        _fail(load, [{"row": None, "column": "",
+                      "message": f"The load stopped unexpectedly ({exc.__class__.__name__}: "
+                      f"{exc}). Nothing was stored. Try again, or report the problem."}], 1)
+        raise
     return load
 
 
 def _fail(load, errors: list[dict], count: int):
+    """Record that the file was not loaded, if the load is still this process's to record
+    (``leases.still_ours``: not given up for dead and run again meanwhile)."""
+    from django.db import transaction
     from django.utils import timezone
 
+    from .leases import still_ours
     from .models import DataLoad
 
-    load.status = DataLoad.Status.FAILED
-    load.errors = errors
-    load.error_count = count
-    load.finished_at = timezone.now()
-    load.progress_message = f"Not loaded: {count:,} problem{'s' if count != 1 else ''} found"
-    load.observations_stored = 0
-    load.observations_superseded = 0
-    load.save()
+    with transaction.atomic():
+        if not still_ours(load):
+            logger.warning("Load %s is no longer this process's: its failure is not recorded.",
+                           load.pk)
+            load.refresh_from_db()
+            return load
+        load.status = DataLoad.Status.FAILED
+        load.errors = errors
+        load.error_count = count
+        load.finished_at = timezone.now()
+        load.progress_message = (f"Not loaded: {count:,} problem{'s' if count != 1 else ''} "
+                                 "found")
+        load.observations_stored = 0
+        load.observations_superseded = 0
+        load.save()
     return load
 
 
@@ -1222,6 +1260,7 @@ def _store(load, checked: Checked, tracker: Progress) -> None:
     from django.db import transaction
     from django.utils import timezone
 
+    from .leases import LoadAbandoned, still_ours
     from .models import DataLoad
     from .signals import data_changed
 
@@ -1242,6 +1281,8 @@ def _store(load, checked: Checked, tracker: Progress) -> None:
             stored += chunk.height
             tracker(50 + 50 * stored / max(total, 1), f"Stored {stored:,} of {total:,} figures",
                     "store")
+        if not still_ours(load):  # given up for dead meanwhile: store nothing
+            raise LoadAbandoned(load.pk)
         load.status = DataLoad.Status.COMPLETE
         load.observations_stored = stored
         load.observations_superseded = superseded
@@ -1322,22 +1363,35 @@ def _supersede(load, frame: pl.DataFrame, metric_ids: list[int]) -> int:
     return len(ids)
 
 
+def can_be_withdrawn(load) -> bool:
+    """A complete load, or one whose loading stopped (its process died: ``leases``)."""
+    from .models import DataLoad
+
+    return load.status in (DataLoad.Status.COMPLETE, DataLoad.Status.STOPPED) or load.lease_expired
+
+
 def withdraw_load(load, *, user=None, reason: str = "") -> int:
     """Withdraw a complete load: its figures leave use, and the figures it had superseded
     come back (unless their own load was withdrawn, or a later load has since replaced them,
     in which case they now count as superseded by that later load). Returns how many came
-    back."""
+    back. A load whose loading stopped (or whose lease has run out: it is marked stopped
+    first, and not run again) stored nothing, and is simply recorded as withdrawn."""
     from django.db import transaction
     from django.utils import timezone
 
+    from .leases import give_up_locked, seen_at
     from .models import DataLoad, Observation
     from .signals import data_changed
 
     with transaction.atomic():
         load = DataLoad.objects.select_for_update().get(pk=load.pk)
-        if load.status != DataLoad.Status.COMPLETE:
+        give_up_locked(load, requeue=False)
+        if load.status == DataLoad.Status.RUNNING:
+            raise LoadError(f"Load {load.pk} is still loading (last heard from at "
+                            f"{seen_at(load)}): wait for it to finish, then withdraw it.")
+        if not can_be_withdrawn(load):
             raise LoadError(f"Load {load.pk} is {load.get_status_display().lower()}: only a "
-                            "complete load can be withdrawn.")
+                            "complete load can be withdrawn, or one whose loading stopped.")
         metric_ids = sorted(set(load.observations.values_list("metric_id", flat=True)
                                 .distinct()))
         load.observations.filter(is_current=True).update(is_current=False)

@@ -101,6 +101,7 @@ class DataLoad(models.Model):
         RUNNING = "running", "Loading"
         COMPLETE = "complete", "Loaded"
         FAILED = "failed", "Not loaded: the file has errors"
+        STOPPED = "stopped", "Not loaded: the loading stopped"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
     file = models.FileField(upload_to="loads/%Y/%m/", blank=True)
@@ -119,6 +120,15 @@ class DataLoad(models.Model):
     progress_done = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     progress_message = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="While running: when the process loading it last said it was alive. A "
+        "load not heard from for CDPHUB_LOAD_LEASE is one whose worker died.")
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times a worker has started on it.")
+    task_id = models.CharField(
+        max_length=64, blank=True,
+        help_text="The background task running it (empty when run by the cdphub command).")
     rows_read = models.PositiveIntegerField(default=0)
     observations_stored = models.PositiveIntegerField(default=0)
     observations_superseded = models.PositiveIntegerField(default=0)
@@ -143,6 +153,19 @@ class DataLoad(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("outcomes:load", args=[self.pk])
+
+    @property
+    def last_seen(self):
+        """When the process loading it was last heard from."""
+        return self.heartbeat_at or self.created_at
+
+    @property
+    def lease_expired(self) -> bool:
+        """Running, but not heard from for ``CDPHUB_LOAD_LEASE``: its worker died."""
+        from django.utils import timezone
+
+        return (self.status == self.Status.RUNNING and self.last_seen is not None
+                and self.last_seen < timezone.now() - settings.CDPHUB_LOAD_LEASE)
 
     @property
     def progress_percent(self) -> int:

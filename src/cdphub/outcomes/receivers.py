@@ -100,10 +100,14 @@ def forget_pending() -> None:
 
 def run(metric_ids: list[int] | None) -> None:
     """Hand the recomputation to the task queue (``compute_tasks``); the test settings' and
-    the development worker's backends run it at once or shortly after."""
+    the development worker's backends run it at once or shortly after. Queueing it is a
+    write too, run again if another writer holds the database (``retry_on_lock``)."""
+    from cdphub.core.db import retry_on_lock
+
     from .compute_tasks import recompute_values
 
-    recompute_values.enqueue(metric_ids=metric_ids)
+    retry_on_lock(lambda: recompute_values.enqueue(metric_ids=metric_ids),
+                  what="Queueing a recomputation")
 
 
 @receiver(data_changed, dispatch_uid="outcomes_recompute_on_data_changed")

@@ -16,7 +16,15 @@ from cdphub.core.downloads import csv_response
 from cdphub.framework.outcomes import outcomes_framework
 
 from .forms import LoadForm, LocalMetricForm, WithdrawForm
-from .loading import GEOGRAPHY_LABELS, LoadError, create_load, restored_message, withdraw_load
+from .leases import stalled_notice
+from .loading import (
+    GEOGRAPHY_LABELS,
+    LoadError,
+    can_be_withdrawn,
+    create_load,
+    restored_message,
+    withdraw_load,
+)
 from .models import DataLoad, Metric, Observation
 from .tasks import run_queued_load
 
@@ -26,6 +34,7 @@ STATUS_TAGS = {
     DataLoad.Status.RUNNING: "govuk-tag--blue",
     DataLoad.Status.COMPLETE: "govuk-tag--green",
     DataLoad.Status.FAILED: "govuk-tag--red",
+    DataLoad.Status.STOPPED: "govuk-tag--red",
     DataLoad.Status.WITHDRAWN: "govuk-tag--orange",
 }
 
@@ -94,7 +103,7 @@ def load_detail(request, load: DataLoad, pk: int):
 
 def _detail(request, load: DataLoad, withdraw_form: WithdrawForm | None = None):
     can_withdraw = (request.user.has_perm("outcomes.withdraw_load", load)
-                    and load.status == DataLoad.Status.COMPLETE)
+                    and can_be_withdrawn(load))
     superseded = (Observation.objects.filter(superseded_by=load)
                   .select_related("metric", "area", "load")
                   .order_by("metric__order", "area__name", "period_start")[:50])
@@ -102,6 +111,8 @@ def _detail(request, load: DataLoad, withdraw_form: WithdrawForm | None = None):
         "load": load,
         "tag_class": STATUS_TAGS.get(load.status, ""),
         "active": load.status in ACTIVE,
+        # Running, but its worker died: a worker will run it again or mark it stopped.
+        "stalled": stalled_notice(load),
         "superseded_loads": _superseded_loads(load),
         "superseded_sample": superseded,
         "superseding_loads": _superseding(load),

@@ -56,13 +56,15 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "ninja",  # the API documentation's Swagger UI from local static files, not a CDN
+    # Before django_tasks_db, so that its ``db_worker`` command (which also looks after loads
+    # whose worker died) is the one ``cdphub db_worker`` runs.
+    "cdphub.outcomes",
     "django_tasks",
     "django_tasks_db",
     "cdphub.core",
     "cdphub.geography",
     "cdphub.accounts",
     "cdphub.partnerships",
-    "cdphub.outcomes",
     "cdphub.api",
 ]
 
@@ -110,11 +112,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] != ":memory:":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets readers and the writer work at once; IMMEDIATE avoids "database is locked"
-    # upgrades when two requests write at the same moment.
+    # upgrades when two requests write at the same moment. A writer waits up to ``timeout``
+    # seconds (SQLite's busy timeout) for another to finish, which covers the storing of a
+    # large load by another worker; whatever still finds the database locked after that is
+    # retried with backoff where it matters (``cdphub.core.db.retry_on_lock``).
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
+        "timeout": float(os.environ.get("CDPHUB_SQLITE_TIMEOUT", 20)),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -192,6 +198,17 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A running load renews a lease (``DataLoad.heartbeat_at``) every sixth of this; a load whose
+# lease has run out is one whose worker died. Workers look for such loads when they start
+# and every sixth of the lease, and load them again from the start (storing is all or
+# nothing, so a dead worker stored nothing) until a load has been tried this many times;
+# then it is marked as stopped, with the reason, and can be withdrawn.
+CDPHUB_LOAD_LEASE = timedelta(seconds=float(os.environ.get("CDPHUB_LOAD_LEASE_SECONDS", 180)))
+CDPHUB_LOAD_ATTEMPTS = int(os.environ.get("CDPHUB_LOAD_ATTEMPTS", 2))
+# A write that finds the database locked (SQLite) or fails to serialise (PostgreSQL) is
+# tried this many times in all, waiting 0.5 s, 1 s, 2 s … (``CDPHUB_DB_RETRY_BACKOFF``) between.
+CDPHUB_DB_RETRY_ATTEMPTS = int(os.environ.get("CDPHUB_DB_RETRY_ATTEMPTS", 6))
+CDPHUB_DB_RETRY_BACKOFF = float(os.environ.get("CDPHUB_DB_RETRY_BACKOFF", 0.5))
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
