@@ -22,6 +22,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 from openpyxl import Workbook
 
@@ -293,7 +294,8 @@ def test_an_xlsx_with_too_many_rows_or_cells(metrics, monkeypatch):
                      lambda body: body.replace(b'<row r="2"', b'<row r="2000000"')
                      .replace(b'r="A2"', b'r="A2000000"'))
     assert_refused(load_bytes(gap, name="figures.xlsx"), 1_048_578, "",
-                   "rows of data; cdphub reads at most 1,048,576")
+                   "The sheet goes on past row 1,048,577; cdphub reads at most 1,048,576 "
+                   "rows of data")
     monkeypatch.setattr(loading, "MAX_CELLS", 30)
     load = load_bytes(workbook_bytes([HEADER, *[ROW] * 6]), name="figures.xlsx")
     assert_refused(load, None, "", "The file has 6 rows of 6 columns, 36 cells; cdphub reads "
@@ -572,7 +574,7 @@ def test_the_command_removes_orphans_and_refuses_a_short_wait(settings, tmp_path
     call_command("clean_uploads", stdout=(out := io.StringIO()))
     assert "Removed 1 file (10 bytes)." in out.getvalue()
     assert not default_storage.exists(orphan)
-    with pytest.raises(Exception, match="at least 10 minutes"):
+    with pytest.raises(CommandError, match="at least 10 minutes"):
         call_command("clean_uploads", "--older-than", "1")
 
 
@@ -603,3 +605,19 @@ def test_uploads_stream_to_a_folder_in_the_media_store():
 
     assert base.FILE_UPLOAD_TEMP_DIR == base.MEDIA_ROOT / "uploading"
     assert base.FILE_UPLOAD_TEMP_DIR.is_dir()
+
+
+def test_the_load_command_names_the_problem_with_a_crafted_file(tmp_path, metrics):
+    for name, data, phrase in (("figures.xlsx", header_to_xfd(), "The sheet has 16,384 columns"),
+                               ("cut.xlsx", GOOD_XLSX[:1000], "not a complete Excel workbook")):
+        path = tmp_path / name
+        path.write_bytes(data)
+        out = io.StringIO()
+        with pytest.raises(CommandError, match="Nothing was loaded: 1 problem"):
+            call_command("load", str(path), stdout=out)
+        assert phrase in " ".join(out.getvalue().split())
+
+
+def test_empty_lines_before_a_csv_header_are_skipped(metrics):
+    load = load_bytes(b"\r\n\n" + csv_bytes(L, header=H))
+    assert load.status == DataLoad.Status.COMPLETE, load.errors

@@ -453,9 +453,10 @@ def _csv_shape(source: Path | bytes) -> tuple[bytes, int]:
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise LoadError("This file is saved as UTF-16 (Excel's \"Unicode Text\"): save it "
                             "as CSV UTF-8 (comma delimited) and load it again.")
-        end = head.find(b"\n")
-        first = head if end < 0 else head[:end]
         lines = head.count(b"\n")
+        body = head.lstrip(b"\r\n")  # empty lines before the header are skipped
+        end = body.find(b"\n")
+        first = body if end < 0 else body[:end]
         last = head
         for chunk in iter(lambda: handle.read(1024 * 1024), b""):
             lines += chunk.count(b"\n")
@@ -594,8 +595,8 @@ def _check_xml(handle: BinaryIO, name: str, what: str) -> None:
     run = 0  # bytes since the last < or > in the chunks before
     row = None  # the sheet's row being read
     with zipfile.ZipFile(handle) as archive, archive.open(name) as part:
-        for number, chunk in enumerate(iter(lambda: part.read(4 * 1024 * 1024), b"")):
-            if number == 0 and (b"<!DOCTYPE" in chunk[:4096] or b"<!ENTITY" in chunk[:4096]):
+        for chunk in iter(lambda: part.read(4 * 1024 * 1024), b""):
+            if b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk:
                 raise LoadError(f"The workbook's {what} has a document type definition, "
                                 "which Excel never writes: save the data as a new workbook "
                                 "or as CSV, and load that.")
@@ -640,8 +641,6 @@ def _read_xlsx(source: Path | bytes, progress: Progress | None
         _check_workbook(handle)
         try:
             workbook = load_workbook(handle, read_only=True, data_only=True)
-        except LoadError:
-            raise
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise LoadError(f"The file could not be opened as an Excel workbook "
                             f"({exc.__class__.__name__}: {shown(exc)}). Save it again as "
@@ -681,7 +680,11 @@ def _read_sheet(workbook, progress: Progress | None) -> tuple[list[str], pl.Data
         chunk_rows = max(1000, 200_000 // max(width, 1))
         for number, values in enumerate(rows, start=2):
             if number - 1 > MAX_ROWS:
-                raise _rows_error(number - 1)
+                raise LoadError(
+                    f"The sheet goes on past row {number - 1:,}; cdphub reads at most "
+                    f"{MAX_ROWS:,} rows of data from one file. Delete any rows below your "
+                    "data, or split it into smaller files and load each of them.",
+                    row=number)
             if not any(v is not None for v in values):
                 pending += 1
                 continue
