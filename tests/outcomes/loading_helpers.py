@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 from contextlib import contextmanager
@@ -32,6 +33,17 @@ def local_metric(partnership, key="ocu_not_in_treatment", **extra) -> Metric:
               "method": "proportion", "polarity": "low", "partnership": partnership}
     fields.update(extra)
     return Metric.objects.create(key=key, **fields)
+
+
+def cover(partnership, *codes: str, since: dt.date = dt.date(2019, 4, 1), until=None) -> None:
+    """Put the authorities with these codes in the partnership's footprint (a partnership's
+    file may hold figures only for its footprint)."""
+    from cdphub.geography.models import Area
+    from cdphub.partnerships.models import Coverage
+
+    for code in codes:
+        Coverage.objects.create(partnership=partnership, area=Area.objects.get(code=code),
+                                valid_from=since, valid_to=until)
 
 
 def csv_bytes(*lines: str, header: str = LONG_HEADER) -> bytes:

@@ -12,6 +12,7 @@ from cdphub.outcomes.models import DataLoad, Observation
 from tests.outcomes.loading_helpers import (
     FINGERTIPS_93517,
     catalogue,
+    cover,
     csv_bytes,
     local_metric,
     sha256,
@@ -96,6 +97,7 @@ def test_record_level_file_is_recognised_and_counted(tmp_path, metrics):
 
 def test_partnership_load_and_unknown_names(tmp_path, metrics, world):
     local_metric(world.partnership_a, key="naloxone_kits", method="count")
+    cover(world.partnership_a, "E06000001")
     path = write(tmp_path, csv_bytes(f"naloxone_kits,E06000001,{FY19},,12,"))
     run(path, "--partnership", world.partnership_a.slug)
     assert DataLoad.objects.get().partnership == world.partnership_a

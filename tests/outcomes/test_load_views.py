@@ -14,6 +14,7 @@ from tests.conftest import sign_in
 from tests.outcomes.loading_helpers import (
     FINGERTIPS_93517,
     catalogue,
+    cover,
     csv_bytes,
     load_bytes,
     local_metric,
@@ -113,6 +114,7 @@ def test_upload_refuses_other_files_and_files_over_the_limit(client, world, metr
 
 def test_a_lead_loads_only_their_own_partnerships_local_metrics(client, world, metrics):
     local_metric(world.partnership_a, key="naloxone_kits", method="count")
+    cover(world.partnership_a, "E06000001", "E06000002")
     sign_in(client, world.sro_a)
     page = client.get(reverse("outcomes:load-new")).content.decode()
     assert "Greater Manchester CDP" in page and "Berkshire West CDP" not in page

@@ -23,6 +23,7 @@ from cdphub.outcomes.models import DataLoad, Observation
 from tests.outcomes.loading_helpers import (
     FINGERTIPS_93517,
     catalogue,
+    cover,
     csv_bytes,
     load_bytes,
     local_metric,
@@ -247,6 +248,7 @@ def test_a_file_that_is_neither_csv_nor_xlsx(earlier):
 def test_a_partnership_may_load_only_its_own_local_metrics(earlier, world):
     mine = local_metric(world.partnership_a, key="naloxone_kits", method="count")
     local_metric(world.partnership_b, key="their_metric", method="count")
+    cover(world.partnership_a, "E06000001")
     load = load_bytes(csv_bytes(f"naloxone_kits,E06000001,{FY19},,12,",
                                 f"continuity_of_care,E06000001,{FY19},,41,100",
                                 f"their_metric,E06000001,{FY19},,3,"),

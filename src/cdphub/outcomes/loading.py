@@ -26,6 +26,7 @@ and what to do about it. All problems are counted; the first 1,000 are kept.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import io
@@ -33,6 +34,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -73,9 +75,32 @@ FINGERTIPS_COLUMNS = {
 }
 LONG_OPTIONAL = ("period_label", "age_band", *NUMBER_COLUMNS)
 
+# What a file may hold. Every limit is checked before anything large is built, so a small
+# file crafted to unpack into a huge table (a sheet whose header reaches column XFD, a
+# "zip bomb") is refused in a moment, in little memory, with an error saying what it found.
+MAX_COLUMNS = 100  # the long format uses about a dozen, a Fingertips export 27
+MAX_ROWS = 1_048_576  # rows of data: as many as an Excel sheet holds
+MAX_CELLS = 20_000_000  # rows x columns
+MAX_CELL_CHARS = 32_767  # as Excel allows in a cell
+SHOWN_CHARS = 200  # of a cell quoted in an error message
+MAX_MESSAGE_CHARS = 2000  # of an error message
+CSV_HEADER_BYTES = 4 * 1024 * 1024  # a CSV's header row is looked for in this much
+XLSX_MAX_PARTS = 10_000  # files inside the workbook (a real one has a few dozen)
+XLSX_MAX_SHEET_BYTES = 1024 * 1024 * 1024  # a sheet, unpacked
+XLSX_MAX_STRINGS_BYTES = 32 * 1024 * 1024  # the shared text, unpacked (openpyxl keeps it all)
+XLSX_MAX_PART_BYTES = 8 * 1024 * 1024  # any other part (styles, workbook …), unpacked
+XML_MAX_RUN = 256 * 1024  # bytes of text or one tag, in the sheet and the shared text
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2099, 12, 31)  # dates in a file
+
 
 class LoadError(Exception):
-    """A load cannot be started or withdrawn (not a problem in the file's rows)."""
+    """A load cannot be started or withdrawn, or its file cannot be read at all (not a
+    problem in the file's rows). ``row`` and ``column`` say where, when that is known."""
+
+    def __init__(self, message: str, *, row: int | None = None, column: str = ""):
+        super().__init__(message)
+        self.row = row
+        self.column = column
 
 
 # ---------------------------------------------------------------------------------- reports
@@ -93,12 +118,12 @@ class Report:
     def error(self, row: int | None, column: str, message: str) -> None:
         self.error_count += 1
         if len(self.errors) < MAX_PROBLEMS_KEPT * 4:
-            self.errors.append({"row": row, "column": column, "message": message})
+            self.errors.append(_problem(row, column, message))
 
     def warn(self, row: int | None, column: str, message: str) -> None:
         self.warning_count += 1
         if len(self.warnings) < MAX_WARNINGS_KEPT:
-            self.warnings.append({"row": row, "column": column, "message": message})
+            self.warnings.append(_problem(row, column, message))
 
     def errors_where(self, frame: pl.DataFrame, mask: pl.Expr, column: str | Callable,
                      message: Callable[[dict], str]) -> int:
@@ -111,7 +136,7 @@ class Report:
         self.error_count += count
         for row in bad.head(MAX_PROBLEMS_KEPT).iter_rows(named=True):
             name = column(row) if callable(column) else column
-            self.errors.append({"row": row.get("row"), "column": name, "message": message(row)})
+            self.errors.append(_problem(row.get("row"), name, message(row)))
         return count
 
     @property
@@ -126,6 +151,13 @@ class Report:
             self.warnings.append({"row": None, "column": "", "message":
                                   f"… and {self.warning_count - len(self.warnings):,} more "
                                   "warnings like these."})
+
+
+def _problem(row: int | None, column: str, message: str) -> dict:
+    """A problem as kept: a column name or message quoting a huge cell is cut short (the
+    messages quote cells through ``shown`` already; this is the backstop)."""
+    return {"row": row, "column": shown(column, SHOWN_CHARS),
+            "message": shown(message, MAX_MESSAGE_CHARS)}
 
 
 # ------------------------------------------------------------------------------- reference
@@ -148,11 +180,19 @@ class Reference:
 
     metrics: dict[str, MetricInfo]
     areas: pl.DataFrame  # area_code, area_id, area_type, area_name, valid_from, valid_to
+    # Reads the footprints (``compute.Places``) when a partnership's file is checked; without
+    # it, a partnership's rows are not checked against its footprint.
+    places_loader: Callable[[], Any] | None = None
+
+    @cached_property
+    def places(self):
+        return self.places_loader() if self.places_loader is not None else None
 
     @classmethod
     def from_database(cls) -> Reference:
         from cdphub.geography.models import Area
 
+        from .compute import Places
         from .models import Metric
 
         metrics = {
@@ -163,7 +203,7 @@ class Reference:
         }
         rows = list(Area.objects.values_list("code", "id", "area_type", "name", "valid_from",
                                              "valid_to"))
-        return cls(metrics, areas_frame(rows))
+        return cls(metrics, areas_frame(rows), places_loader=Places.load)
 
     def metrics_frame(self) -> pl.DataFrame:
         values = list(self.metrics.values())
@@ -241,36 +281,218 @@ def _is_xlsx(file_name: str) -> bool:
     return file_name.lower().endswith((".xlsx", ".xlsm"))
 
 
+def column_letter(index: int) -> str:
+    """The spreadsheet name of the column at 0-based ``index``: A, B … Z, AA … XFD."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """A cell as an error message quotes it: long text cut to ``limit`` characters, saying
+    how long it was (so a 5 MB cell is never copied into a report or a page)."""
+    text = "" if value is None else str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters in all)"
+
+
+def _columns_error(width: int) -> LoadError:
+    last = column_letter(width - 1)
+    return LoadError(
+        f"The sheet has {width:,} columns (its header row reaches column {last}); cdphub "
+        f"reads at most {MAX_COLUMNS:,}. Delete the empty columns after the last one you use "
+        f"(up to column {last}), and any others you do not need, then load the file again.",
+        row=1, column=last)
+
+
+def _rows_error(rows: int) -> LoadError:
+    return LoadError(
+        f"The file has {rows:,} rows of data; cdphub reads at most {MAX_ROWS:,} from one "
+        "file. Split it into smaller files and load each of them.", row=MAX_ROWS + 2)
+
+
+def _cells_error(rows: int, width: int) -> LoadError:
+    return LoadError(
+        f"The file has {rows:,} rows of {width:,} columns, {rows * width:,} cells; cdphub "
+        f"reads at most {MAX_CELLS:,} from one file. Delete the columns you do not need, or "
+        "split the file into smaller files and load each of them.")
+
+
 def read_table(source: Path | bytes, file_name: str, progress: Progress | None = None
                ) -> pl.DataFrame:
     """The file's first sheet (or the CSV) as text columns, header row stripped of spaces.
-    Raises ``LoadError`` when it cannot be read at all."""
+    Raises ``LoadError`` when it cannot be read at all, or breaks the limits on columns,
+    rows and cells (checked before anything large is built)."""
     lower = file_name.lower()
     if _is_xlsx(lower):
-        frame = _read_xlsx(source, progress)
+        names, frame = _read_xlsx(source, progress)
     elif lower.endswith((".csv", ".txt")):
-        frame = _read_csv(source)
+        names, frame = _read_csv(source)
     else:
-        raise LoadError(f"{file_name} is not a CSV or XLSX file: save it as CSV (comma "
+        raise LoadError(f"{shown(file_name)} is not a CSV or XLSX file: save it as CSV (comma "
                         "separated) or as an Excel workbook (.xlsx) and load it again.")
-    return frame.rename({name: name.strip() for name in frame.columns})
+    names = _header_names(names)
+    return frame.rename(dict(zip(frame.columns, names, strict=True)))
 
 
-def _read_csv(source: Path | bytes) -> pl.DataFrame:
-    data: Any = source if isinstance(source, Path) else io.BytesIO(source)
+def _header_names(cells: list) -> list[str]:
+    """The header row's names, stripped (an empty one is called after its column: "column
+    C"). Two columns whose names differ only in case or spaces (``Numerator`` and
+    `` numerator``) are refused: the checks could not tell which one to use."""
+    names = []
+    seen: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        name = (cell or "").strip() or f"column {column_letter(index)}"
+        if len(name) > MAX_CELL_CHARS:
+            raise LoadError(f"The header of column {column_letter(index)} is {len(name):,} "
+                            f"characters long; cdphub reads at most {MAX_CELL_CHARS:,} in a "
+                            "cell. Give the column a short name.", row=1,
+                            column=column_letter(index))
+        key = re.sub(r"\s+", "_", name.lower())
+        if key in seen:
+            first = seen[key]
+            raise LoadError(
+                f"Columns {column_letter(first)} ('{shown(names[first])}') and "
+                f"{column_letter(index)} ('{shown(name)}') have the same name, so cdphub "
+                "cannot tell which to use. Delete one of them, or rename it.",
+                row=1, column=shown(name))
+        seen[key] = index
+        names.append(name)
+    return names
+
+
+# CSV ----------------------------------------------------------------------------------------
+
+
+def _open(source: Path | bytes) -> BinaryIO:
+    return source.open("rb") if isinstance(source, Path) else io.BytesIO(source)
+
+
+def _read_csv(source: Path | bytes) -> tuple[list[str], pl.DataFrame]:
+    first, lines = _csv_shape(source)
+    header = _csv_header(first, "utf-8")
+    width = len(header)
+    if width > MAX_COLUMNS:
+        raise _columns_error(width)
+    rows = max(0, lines - 1)
+    if rows > MAX_ROWS:
+        raise _rows_error(rows)
+    if rows * width > MAX_CELLS:
+        raise _cells_error(rows, width)
+    if width == 0:
+        return [], pl.DataFrame()
+    data: Path | bytes = source
     try:
-        return pl.read_csv(data, infer_schema=False, raise_if_empty=False)
-    except pl.exceptions.ComputeError as exc:
-        if "utf-8" not in str(exc).lower() and "utf8" not in str(exc).lower():
-            raise LoadError(f"The file could not be read as CSV ({exc}). Check that it is a "
-                            "comma-separated file with one header row.") from exc
+        frame = _polars_csv(data, width)
+    except UnicodeDecodeError:
+        # Not UTF-8: Excel on Windows saves "CSV" as Windows-1252.
+        raw = source.read_bytes() if isinstance(source, Path) else source
+        data = raw.decode("cp1252", errors="replace").encode("utf-8")
+        header = _csv_header(first, "cp1252")
+        frame = _polars_csv(data, width)
+    if frame.width != width:  # the header parsed differently from the first line
+        raise LoadError("The header row could not be read: check that the file is comma "
+                        "separated with one header row, and that every quotation mark in "
+                        "the header is closed.", row=1)
+    return header, frame
+
+
+def _polars_csv(data: Path | bytes, width: int) -> pl.DataFrame:
+    """Read with Polars; a row with cells beyond the header's columns is an error naming
+    the row (unless the extra cells are all empty: trailing commas are dropped)."""
+    def read(**options):
+        return pl.read_csv(data if isinstance(data, Path) else io.BytesIO(data),
+                           infer_schema=False, raise_if_empty=False, **options)
+
+    try:
+        return read()
     except pl.exceptions.PolarsError as exc:
-        raise LoadError(f"The file could not be read as CSV ({exc}). Check that it is a "
-                        "comma-separated file with one header row.") from exc
-    # Not UTF-8: Excel on Windows saves "CSV" as Windows-1252.
-    raw = source.read_bytes() if isinstance(source, Path) else source
-    text = raw.decode("cp1252", errors="replace").encode("utf-8")
-    return pl.read_csv(io.BytesIO(text), infer_schema=False, raise_if_empty=False)
+        text = str(exc).lower()
+        if "utf-8" in text or "utf8" in text:
+            raise UnicodeDecodeError("utf-8", b"", 0, 1, "not UTF-8") from exc
+        problem = _csv_problem(data, width)
+        if problem is None and "more fields" in text:
+            try:
+                return read(truncate_ragged_lines=True)
+            except pl.exceptions.PolarsError as again:
+                exc = again
+        raise problem or LoadError(
+            f"The file could not be read as CSV ({shown(exc)}). Check that it is a "
+            "comma-separated file with one header row.") from exc
+
+
+def _csv_header(first: bytes, encoding: str) -> list[str]:
+    if first.startswith(b"\xef\xbb\xbf"):
+        first = first[3:]
+    text = first.decode(encoding, errors="replace").rstrip("\r")
+    if not text.strip():
+        return []
+    if len(first) >= CSV_HEADER_BYTES:
+        return text.split(",")  # no line ending in the first 4 MB: count what there is
+    header = next(csv.reader([text]), [])
+    if len(header) == 1 and (";" in text or "\t" in text):
+        separator = "semicolons" if ";" in text else "tabs"
+        raise LoadError(f"The columns are separated by {separator}, not commas: save the file "
+                        "as CSV UTF-8 (comma delimited) and load it again.", row=1)
+    return header
+
+
+def _csv_shape(source: Path | bytes) -> tuple[bytes, int]:
+    """The header row as bytes (looked for in at most the first 4 MB, so a header of
+    millions of columns is never built) and the number of lines: what the limits are checked
+    on before the file is read. Files that are not text are named for what they are."""
+    with _open(source) as handle:
+        head = handle.read(CSV_HEADER_BYTES)
+        if head.startswith(b"PK\x03\x04"):
+            raise LoadError("This file is an Excel workbook saved with a .csv name: rename it "
+                            "to .xlsx and load it again, or save it from Excel as CSV.")
+        if head.startswith(b"\xd0\xcf\x11\xe0"):
+            raise LoadError("This file is an Excel 97-2003 workbook (.xls), not CSV: open it "
+                            "in Excel and save it as CSV UTF-8 (comma delimited) or as .xlsx.")
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise LoadError("This file is saved as UTF-16 (Excel's \"Unicode Text\"): save it "
+                            "as CSV UTF-8 (comma delimited) and load it again.")
+        lines = head.count(b"\n")
+        body = head.lstrip(b"\r\n")  # empty lines before the header are skipped
+        end = body.find(b"\n")
+        first = body if end < 0 else body[:end]
+        last = head
+        for chunk in iter(lambda: handle.read(1024 * 1024), b""):
+            lines += chunk.count(b"\n")
+            last = chunk
+        if last and not last.endswith(b"\n"):
+            lines += 1  # the last line has no line ending
+    return first, lines
+
+
+def _csv_problem(data: Path | bytes, width: int) -> LoadError | None:
+    """Why Polars could not read a CSV, by the row: a row with more (non-empty) cells than
+    the header, or a quotation mark never closed."""
+    with _open(data) as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace", newline="")
+        reader = csv.reader(text, strict=True)
+        row = 1
+        try:
+            for row, cells in enumerate(reader, start=1):
+                if len(cells) > width and any(c.strip() for c in cells[width:]):
+                    return LoadError(
+                        f"Row {row} has {len(cells):,} cells but the header row names "
+                        f"{width:,} columns: the cell in column {column_letter(width)} has no "
+                        "column name. Remove the extra cells (often a stray comma), or give "
+                        "the column a name in the header row.", row=row,
+                        column=column_letter(width))
+        except csv.Error:
+            return LoadError(f"A quotation mark in row {row + 1} (or soon after) is never "
+                             "closed, so the rest of the file reads as one cell. Check the "
+                             "quotation marks in that row.", row=row + 1)
+    return None
+
+
+# XLSX ---------------------------------------------------------------------------------------
 
 
 def _cell_text(value) -> str | None:
@@ -287,54 +509,261 @@ def _cell_text(value) -> str | None:
     return str(value)
 
 
-def _read_xlsx(source: Path | bytes, progress: Progress | None) -> pl.DataFrame:
+def _check_workbook(handle: BinaryIO) -> None:
+    """Refuse a workbook that would take far more memory or time to open than its size
+    suggests, before openpyxl opens it: too many parts, a part that unpacks to more than
+    cdphub reads (a "zip bomb"), a document type definition (entity expansion)."""
+    import zipfile
+    import zlib
+
+    start = handle.read(8)
+    handle.seek(0)
+    if start.startswith(b"\xd0\xcf\x11\xe0"):
+        raise LoadError("This file is an Excel 97-2003 workbook (.xls) with an .xlsx name: "
+                        "open it in Excel and save it as .xlsx (Excel Workbook) or as CSV.")
+    if not start.startswith(b"PK"):
+        raise LoadError("This file is not an Excel workbook: it has an .xlsx name but holds "
+                        "text or something else. If it is a CSV file, rename it to .csv and "
+                        "load it again.")
+    _check_zip_directory(handle)
+    try:
+        archive = zipfile.ZipFile(handle)  # closing it leaves ``handle`` open
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise LoadError(f"The file is not a complete Excel workbook ({shown(exc)}): it may "
+                        "have been cut short while copying. Save it again as .xlsx (or as "
+                        "CSV) and load it again.") from exc
+    scan = []  # what openpyxl parses as it opens the workbook: the text, every sheet's start
+    for info in archive.infolist():
+        name = info.filename
+        if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            limit = XLSX_MAX_SHEET_BYTES
+            scan.append((name, f"sheet stored as {name.rsplit('/', 1)[-1]}"))
+        elif name == "xl/sharedStrings.xml":
+            limit = XLSX_MAX_STRINGS_BYTES
+            scan.append((name, "shared text"))
+        else:
+            limit = XLSX_MAX_PART_BYTES
+        if info.file_size > limit:
+            raise LoadError(
+                f"The workbook's part {shown(name, 80)} unpacks to {info.file_size:,} bytes "
+                f"from {info.compress_size:,}; cdphub reads at most {limit:,}. Copy the data "
+                "into a new workbook (without images, pivot tables or other sheets), or save "
+                "it as CSV, and load that.")
+    for name, what in scan:
+        try:
+            _check_xml(handle, name, what)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise LoadError(f"The workbook is damaged: its part {shown(name, 80)} could not "
+                            f"be unpacked ({shown(exc)}). Save it again as .xlsx (or as CSV) "
+                            "and load it again.") from exc
+
+
+def _check_zip_directory(handle: BinaryIO) -> None:
+    """The zip's own table of contents is read whole when it is opened: refuse one with
+    more entries than any workbook needs, from its end record (and Zip64 record)."""
+    import struct
+
+    handle.seek(0, io.SEEK_END)
+    size = handle.tell()
+    handle.seek(max(0, size - 65_557))
+    tail = handle.read()
+    handle.seek(0)
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return  # not a zip: opening it says so
+    entries, directory = struct.unpack("<HI", tail[at + 10:at + 16])
+    if entries == 0xFFFF or directory == 0xFFFFFFFF:
+        locator = tail[at - 20:at] if at >= 20 else b""
+        if locator.startswith(b"PK\x06\x07"):
+            (offset,) = struct.unpack("<Q", locator[8:16])
+            handle.seek(offset)
+            record = handle.read(56)
+            handle.seek(0)
+            if record.startswith(b"PK\x06\x06") and len(record) == 56:
+                entries, directory = struct.unpack("<QQ", record[32:48])
+    if entries > XLSX_MAX_PARTS or directory > XLSX_MAX_PARTS * 1024:
+        raise LoadError(f"The workbook has {entries:,} parts; cdphub reads workbooks of at "
+                        f"most {XLSX_MAX_PARTS:,}. Copy the data into a new workbook, or save "
+                        "it as CSV, and load that.")
+
+
+def _check_xml(handle: BinaryIO, name: str, what: str) -> None:
+    """Scan a part of the workbook as it unpacks, in constant memory: refuse a document type
+    definition, and any text (or tag) longer than ``XML_MAX_RUN`` bytes — no cell needs that
+    (Excel holds at most 32,767 characters in one), and openpyxl would build it whole."""
+    import zipfile
+
+    import numpy as np
+
+    run = 0  # bytes since the last < or > in the chunks before
+    row = None  # the sheet's row being read
+    with zipfile.ZipFile(handle) as archive, archive.open(name) as part:
+        for chunk in iter(lambda: part.read(4 * 1024 * 1024), b""):
+            if b"<!DOCTYPE" in chunk or b"<!ENTITY" in chunk:
+                raise LoadError(f"The workbook's {what} has a document type definition, "
+                                "which Excel never writes: save the data as a new workbook "
+                                "or as CSV, and load that.")
+            codes = np.frombuffer(chunk, dtype=np.uint8)
+            marks = np.flatnonzero((codes == ord("<")) | (codes == ord(">")))
+            if not marks.size:
+                run += len(chunk)
+                start, longest = 0, run
+            else:
+                start, longest = 0, run + int(marks[0])
+                if marks.size > 1:
+                    gaps = np.diff(marks) - 1
+                    widest = int(gaps.argmax())
+                    if gaps[widest] > longest:
+                        start, longest = int(marks[widest]) + 1, int(gaps[widest])
+                run = len(chunk) - 1 - int(marks[-1])
+            if longest >= XML_MAX_RUN:
+                row = _row_begun(chunk, start) or row
+                where = f" (in row {row:,})" if row else ""
+                raise LoadError(f"The workbook's {what}{where} holds a piece of text longer "
+                                f"than {XML_MAX_RUN:,} bytes; Excel holds at most 32,767 "
+                                "characters in a cell. Remove it, or save the data as CSV, "
+                                "and load the file again.", row=row)
+            row = _row_begun(chunk, len(chunk)) or row
+
+
+def _row_begun(chunk: bytes, end: int) -> int | None:
+    """The number of the last sheet row begun in ``chunk`` before ``end``."""
+    found = chunk.rfind(b"<row ", 0, end)
+    if found < 0:
+        return None
+    number = re.match(rb'<row [^>]*?r="(\d+)"', chunk[found:found + 300])
+    return int(number[1]) if number else None
+
+
+def _read_xlsx(source: Path | bytes, progress: Progress | None
+               ) -> tuple[list[str], pl.DataFrame]:
     from openpyxl import load_workbook
 
+    handle = _open(source)
     try:
-        workbook = load_workbook(source if isinstance(source, Path) else io.BytesIO(source),
-                                 read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise LoadError(f"The file could not be opened as an Excel workbook ({exc}). Save it "
-                        "again as .xlsx, or as CSV.") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        expected = max(1, (sheet.max_row or 1) - 1)
-        rows = sheet.iter_rows(values_only=True)
-        header = next(rows, None)
-        if header is None:
-            return pl.DataFrame()
-        while header and header[-1] is None:
-            header = header[:-1]
-        width = len(header)
-        names = [_cell_text(h) or f"column {i + 1}" for i, h in enumerate(header)]
-        columns: list[list] = [[] for _ in range(width)]
-        for number, values in enumerate(rows, start=1):
-            for i in range(width):
-                columns[i].append(_cell_text(values[i]) if i < len(values) else None)
-            if progress is not None and number % 5000 == 0:
-                progress(10 * number / expected, f"Reading the workbook: {number:,} rows",
-                         "read")
+        _check_workbook(handle)
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many kinds for a damaged file
+            raise LoadError(f"The file could not be opened as an Excel workbook "
+                            f"({exc.__class__.__name__}: {shown(exc)}). Save it again as "
+                            ".xlsx, or as CSV.") from exc
+        try:
+            return _read_sheet(workbook, progress)
+        finally:
+            workbook.close()
     finally:
-        workbook.close()
-    return pl.DataFrame({n: c for n, c in zip(names, columns, strict=True)},
-                        schema={n: pl.String for n in names})
+        handle.close()
 
 
-def sniff_format(path: Path) -> str:
-    """The format of a file from its header row alone."""
+def _read_sheet(workbook, progress: Progress | None) -> tuple[list[str], pl.DataFrame]:
+    if not workbook.worksheets:
+        raise LoadError("The workbook has no worksheets (only charts, or nothing): put the "
+                        "data on the first sheet and load it again.")
+    sheet = workbook.worksheets[0]
+    declared = sheet.max_row or 0  # from the sheet's <dimension>: for progress only
+    # The <dimension> a sheet declares may be stale (a program that wrote the file left it
+    # short): read every row there is instead of trusting it.
+    sheet.reset_dimensions()
+    number = 1
+    try:
+        rows = sheet.iter_rows(values_only=True)
+        header = list(next(rows, None) or ())
+        while header and header[-1] is None:
+            header.pop()
+        width = len(header)
+        if width > MAX_COLUMNS:
+            raise _columns_error(width)
+        names = [_cell_text(h) or "" for h in header]
+        chunks: list[pl.DataFrame] = []
+        columns: list[list] = [[] for _ in range(width)]
+        pending = 0  # empty rows not yet added: only kept if a row with something follows
+        kept = 0
+        extra = None  # the first cell beyond the header's last column, if any
+        chunk_rows = max(1000, 200_000 // max(width, 1))
+        for number, values in enumerate(rows, start=2):
+            if number - 1 > MAX_ROWS:
+                raise LoadError(
+                    f"The sheet goes on past row {number - 1:,}; cdphub reads at most "
+                    f"{MAX_ROWS:,} rows of data from one file. Delete any rows below your "
+                    "data, or split it into smaller files and load each of them.",
+                    row=number)
+            if not any(v is not None for v in values):
+                pending += 1
+                continue
+            if width == 0:
+                extra = extra or (number, next(i for i, v in enumerate(values) if v is not None))
+                continue
+            kept += pending + 1
+            if kept * width > MAX_CELLS:
+                raise _cells_error(kept, width)
+            for column in columns:
+                column.extend([None] * pending)
+            pending = 0
+            count = len(values)
+            for i in range(width):
+                columns[i].append(_cell_text(values[i]) if i < count else None)
+            if count > width and extra is None:
+                beyond = next((i for i in range(width, count) if values[i] is not None), None)
+                if beyond is not None:
+                    extra = (number, beyond)
+            if len(columns[0]) >= chunk_rows:
+                chunks.append(_chunk(columns))
+                columns = [[] for _ in range(width)]
+            if progress is not None and number % 5000 == 0:
+                progress(10 * min(1.0, number / max(declared, number + 1)),
+                         f"Reading the workbook: {number:,} rows", "read")
+    except LoadError:
+        raise
+    except Exception as exc:  # a damaged part of the file
+        raise LoadError(f"The workbook could not be read after row {number:,} "
+                        f"({exc.__class__.__name__}: {shown(exc)}): it may be damaged. Save "
+                        "it again as .xlsx, or as CSV, and load it again.",
+                        row=number + 1) from exc
+    if extra is not None:
+        row, index = extra
+        raise LoadError(f"Row {row} has a value in column {column_letter(index)}, which has "
+                        "no name in the header row: give the column a name, or delete what "
+                        "is in it.", row=row, column=column_letter(index))
+    if width == 0:
+        return [], pl.DataFrame()
+    chunks.append(_chunk(columns))
+    frame = pl.concat(chunks) if len(chunks) > 1 else chunks[0]
+    return names, frame
+
+
+def _chunk(columns: list[list]) -> pl.DataFrame:
+    return pl.DataFrame({f"c{i}": c for i, c in enumerate(columns)},
+                        schema={f"c{i}": pl.String for i in range(len(columns))})
+
+
+def _read_header(path: Path) -> list[str]:
+    """The file's header row alone, through the same guards as reading it whole."""
     if _is_xlsx(path.name):
         from openpyxl import load_workbook
 
-        workbook = load_workbook(path, read_only=True)
-        try:
-            header = next(workbook.worksheets[0].iter_rows(max_row=1, values_only=True), ())
-        finally:
-            workbook.close()
-        return detect_format(str(h) for h in header if h is not None)
+        with path.open("rb") as handle:
+            _check_workbook(handle)
+            workbook = load_workbook(handle, read_only=True)
+            try:
+                sheet = workbook.worksheets[0]
+                sheet.reset_dimensions()
+                header = next(sheet.iter_rows(max_row=1, max_col=MAX_COLUMNS,
+                                              values_only=True), ())
+            finally:
+                workbook.close()
+        return [str(h) for h in header if h is not None]
+    first, _lines = _csv_shape(path)
+    return _csv_header(first, "utf-8")
+
+
+def sniff_format(path: Path) -> str:
+    """The format of a file from its header row alone ("long" when it cannot be read: the
+    load itself then says why)."""
     try:
-        return detect_format(pl.read_csv(path, n_rows=0, infer_schema=False).columns)
-    except pl.exceptions.PolarsError:
-        return "long"  # the load itself reports why the file cannot be read
+        return detect_format(_read_header(path))
+    except Exception:  # noqa: BLE001 - reading it properly reports the problem
+        return "long"
 
 
 def detect_format(columns: Iterable[str]) -> str:
@@ -357,7 +786,8 @@ def _text(name: str) -> pl.Expr:
 
 def _with_date(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame:
     """Column ``target``: the dates in text column ``source`` — ISO (2023-04-01, also with a
-    time after it) or UK style (01/04/2023); null where the text is not a date. The other
+    time after it) or UK style (01/04/2023), from 1900 to 2099; null where the text is not
+    such a date. The other
     forms are tried only when some text is not an ISO date (parsing is most of the cost)."""
     text = pl.col(source)
     frame = frame.with_columns(text.str.strptime(pl.Date, "%Y-%m-%d", strict=False).alias(target))
@@ -370,7 +800,11 @@ def _with_date(frame: pl.DataFrame, source: str, target: str) -> pl.DataFrame:
                 with_time.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
                 text.str.strptime(pl.Date, "%d/%m/%Y", strict=False),
             )).otherwise(pl.col(target)).alias(target))
-    return frame
+    # A date far outside any statistics (9999-12-31, 0001-01-01) is refused as not a date:
+    # periods worked out from it would fall outside the calendar.
+    date = pl.col(target)
+    return frame.with_columns(pl.when(date.is_between(FIRST_DATE, LAST_DATE)).then(date)
+                              .alias(target))
 
 
 def _fy_label(year: pl.Expr) -> pl.Expr:
@@ -450,7 +884,10 @@ def check_file(source: Path | bytes, file_name: str, reference: Reference,
     try:
         raw = read_table(source, file_name, progress)
     except LoadError as exc:
-        report.error(None, "", str(exc))
+        report.error(exc.row, exc.column, str(exc))
+        report.finish()
+        return Checked(None, report, options.format or "long")
+    if not _check_cells(raw, report):
         report.finish()
         return Checked(None, report, options.format or "long")
     file_format = options.format or detect_format(raw.columns)
@@ -476,6 +913,27 @@ def check_file(source: Path | bytes, file_name: str, reference: Reference,
     return checked
 
 
+def _check_cells(raw: pl.DataFrame, report: Report) -> bool:
+    """Cells no check could use and that could not be stored: longer than a spreadsheet
+    cell may be, or holding a zero byte (a file saved in another encoding, or not text)."""
+    if raw.is_empty():
+        return True
+    frame = raw.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
+    for name in raw.columns:
+        cell = pl.col(name)
+        report.errors_where(
+            frame, cell.str.len_chars() > MAX_CELL_CHARS, name,
+            lambda r, n=name: f"This cell holds {len(r[n]):,} characters; cdphub reads at "
+            f"most {MAX_CELL_CHARS:,} in a cell (as Excel does). It begins "
+            f"'{shown(r[n], 60)}'. Shorten it, or delete the column if it is not needed.")
+        report.errors_where(
+            frame, cell.str.contains("\x00", literal=True), name,
+            lambda r, n=name: f"This cell holds a zero byte (NUL character), which no text "
+            f"has: '{shown(r[n].replace(chr(0), '?'), 60)}'. The file may be saved in another "
+            "encoding: save it as CSV UTF-8 (comma delimited), or remove the character.")
+    return report.ok
+
+
 def _prepare(raw: pl.DataFrame, keep: Iterable[str]) -> pl.DataFrame:
     """The columns in ``keep`` with spreadsheet row numbers, text stripped, and wholly empty
     rows dropped."""
@@ -493,7 +951,7 @@ def _column_map(columns: Iterable[str]) -> dict[str, str]:
 
 
 def _missing_column(report: Report, column: str, how: str) -> None:
-    report.error(1, column, f"The file has no '{column}' column. {how}")
+    report.error(1, column, f"The file has no '{shown(column)}' column. {how}")
 
 
 def _parse_numbers(frame: pl.DataFrame, sources: dict[str, str], report: Report
@@ -516,9 +974,9 @@ def _parse_numbers(frame: pl.DataFrame, sources: dict[str, str], report: Report
         bad = pl.col(source).is_not_null() & (parsed.is_null() | ~parsed.is_finite())
         report.errors_where(
             frame, bad, source,
-            lambda r, s=source: f"'{r[s]}' is not a number. Write the number with digits only, "
-            "for example 1234 or 56.7 (no commas, spaces, % signs or words), or leave the "
-            "cell empty.")
+            lambda r, s=source: f"'{shown(r[s])}' is not a number. Write the number with "
+            "digits only, for example 1234 or 56.7 (no commas, spaces, % signs or words), or "
+            "leave the cell empty.")
         bad_any = bad_any | bad.fill_null(False)
         fixed.append(pl.when(bad).then(None).otherwise(parsed).alias(name))
     return frame.with_columns(*fixed, bad_any.alias("_bad_number")).drop(
@@ -545,13 +1003,13 @@ def _build_long(raw: pl.DataFrame, reference: Reference, options: Options, repor
     breakdowns = {k[len("breakdown_"):]: v for k, v in cols.items() if k.startswith("breakdown_")}
     for dimension, column in breakdowns.items():
         if not re.fullmatch(r"[a-z0-9_]+", dimension):
-            report.error(1, column, f"'{column}' is not a usable breakdown name. Name breakdown "
-                         "columns breakdown_ followed by letters, digits or underscores, for "
-                         "example breakdown_sex.")
+            report.error(1, column, f"'{shown(column)}' is not a usable breakdown name. Name "
+                         "breakdown columns breakdown_ followed by letters, digits or "
+                         "underscores, for example breakdown_sex.")
     known = {"metric", "area_code", "period_from", "period_to", *LONG_OPTIONAL}
     for key, column in cols.items():
         if key not in known and not key.startswith("breakdown_"):
-            report.warn(1, column, f"The column '{column}' is not part of the long format "
+            report.warn(1, column, f"The column '{shown(column)}' is not part of the long format "
                         "and was ignored.")
     if not report.ok:
         return checked
@@ -582,8 +1040,8 @@ def _build_long(raw: pl.DataFrame, reference: Reference, options: Options, repor
             f"{'2023-04-01' if n == 'period_from' else '2024-03-31'}.")
         report.errors_where(
             frame, text.is_not_null() & pl.col(parsed).is_null(), column,
-            lambda r, c=column: f"'{r[c]}' is not a date. Write dates as YYYY-MM-DD, for "
-            "example 2023-04-01 (or 01/04/2023).")
+            lambda r, c=column: f"'{shown(r[c])}' is not a date from 1900 to 2099. Write "
+            "dates as YYYY-MM-DD, for example 2023-04-01 (or 01/04/2023).")
     report.errors_where(
         frame, pl.col("period_end") < pl.col("period_start"), cols["period_to"],
         lambda r: f"period_to ({r['period_end']}) is before period_from "
@@ -599,7 +1057,7 @@ def _build_long(raw: pl.DataFrame, reference: Reference, options: Options, repor
     for column in breakdowns.values():
         report.errors_where(
             frame, pl.col(column).str.contains(r"[;=]"), column,
-            lambda r, c=column: f"'{r[c]}' contains ';' or '=', which cannot be used in a "
+            lambda r, c=column: f"'{shown(r[c])}' contains ';' or '=', which cannot be used in a "
             "breakdown value: remove them.")
     report.errors_where(frame, pl.col("breakdown").str.len_chars() > 200,
                         next(iter(breakdowns.values()), "breakdown"),
@@ -630,7 +1088,7 @@ def _check_rows(frame: pl.DataFrame, reference: Reference, options: Options, rep
     if options.metric_key and names.get("metric_in_file"):
         report.errors_where(
             frame, pl.col("metric") != options.metric_key, names["metric"],
-            lambda r: f"This row is for {r['metric']}, but the load was for "
+            lambda r: f"This row is for {shown(r['metric'])}, but the load was for "
             f"{options.metric_key} only. Choose no metric (the file's metric column names "
             "each row's), or correct the row.")
     frame = frame.join(reference.metrics_frame(), on="metric", how="left")
@@ -642,7 +1100,7 @@ def _check_rows(frame: pl.DataFrame, reference: Reference, options: Options, rep
         "page.")
     report.errors_where(
         frame, pl.col("metric").is_not_null() & pl.col("metric_id").is_null(), metric_column,
-        lambda r: f"'{r['metric']}' is not a metric we know. Use a metric key from the "
+        lambda r: f"'{shown(r['metric'])}' is not a metric we know. Use a metric key from the "
         "metrics page (for example numbers_in_treatment), or ask for the metric to be added.")
     if options.partnership_id is not None:
         name = options.partnership_name or "this partnership"
@@ -661,7 +1119,7 @@ def _check_rows(frame: pl.DataFrame, reference: Reference, options: Options, rep
         "example E06000001.")
     report.errors_where(
         frame, pl.col("area_code").is_not_null() & pl.col("area_id").is_null(), area_column,
-        lambda r: f"'{r['area_code']}' is not an area code we know. Use the 9-character GSS "
+        lambda r: f"'{shown(r['area_code'])}' is not an area code we know. Use the 9-character GSS "
         "code of England, a region, an upper-tier local authority or a police force area "
         "(see the Areas pages), for example E06000001.")
     allowed = pl.lit(True)
@@ -681,6 +1139,8 @@ def _check_rows(frame: pl.DataFrame, reference: Reference, options: Options, rep
         frame, pl.col("area_id").is_not_null() & pl.col("period_start").is_not_null()
         & pl.col("period_end").is_not_null() & ~in_use,
         area_column, lambda r: _not_in_use(r))
+    if options.partnership_id is not None and reference.places is not None:
+        _check_footprint(frame, reference.places, options, report, area_column, in_use)
     if figures:
         numerator, denominator = names["numerator"], names["denominator"]
         for name, column in (("numerator", numerator), ("denominator", denominator)):
@@ -721,6 +1181,51 @@ def _check_rows(frame: pl.DataFrame, reference: Reference, options: Options, rep
     return frame
 
 
+def _check_footprint(frame: pl.DataFrame, places, options: Options, report: Report,
+                     column: str, in_use: pl.Expr) -> None:
+    """A partnership's file holds figures for its own footprint: each authority must be one
+    whose figures for the period count towards the partnership (as the computed values count
+    them: covered on the period's last day, or first covered by it after the period), each
+    police force area one of those authorities' force, each region its own; England is
+    always accepted. Rows already refused for their area or dates are not checked again."""
+    partnership = options.partnership_id
+    name = options.partnership_name or "this partnership"
+    checkable = (pl.col("area_id").is_not_null() & pl.col("period_start").is_not_null()
+                 & pl.col("period_end").is_not_null() & in_use.fill_null(False))
+    pairs = (frame.filter(checkable).select("area_id", "period_end").unique()
+             .iter_rows())
+
+    def inside(area_id: int, end: dt.date) -> bool:
+        place = places.by_id.get(area_id)
+        if place is None or place.type == "country":
+            return True  # England; districts are refused by their area type already
+        if place.type == "region":
+            return places.partnership_region.get(partnership) == area_id
+        if place.type == "pfa":
+            return any(places.by_id[u].pfa_id == area_id
+                       for u in places.footprints(end).get(partnership, ()))
+        owner = places.partnership_of(area_id, end)
+        return owner is not None and owner[0] == partnership
+
+    outside = [(area_id, end) for area_id, end in pairs if not inside(area_id, end)]
+    if not outside:
+        return
+    marked = pl.DataFrame(outside, orient="row", schema={"area_id": pl.Int64,
+                                                         "period_end": pl.Date})
+    rows = frame.join(marked.with_columns(pl.lit(True).alias("_outside")),
+                      on=["area_id", "period_end"], how="left")
+    report.errors_where(
+        rows, pl.col("_outside"), column,
+        lambda r: f"{r['area_code']} ({shown(r['area_name'])}) is not in {name}'s footprint "
+        f"{_when(r['period_start'], r['period_end'])}. A partnership's file may hold figures "
+        "only for the authorities its footprint covers, their police force area, its region "
+        "and England: remove the row, or correct its area code.")
+
+
+def _when(start: dt.date, end: dt.date) -> str:
+    return f"on {_day(start)}" if start == end else f"during {_day(start)} to {_day(end)}"
+
+
 def _day(value: dt.date) -> str:
     return f"{value.day} {value:%B %Y}"
 
@@ -734,7 +1239,7 @@ def _not_in_use(row: dict) -> str:
         span = f"from {_day(since)} onwards"
     else:
         span = f"until {_day(until)}"
-    when = f"on {_day(start)}" if start == end else f"during {_day(start)} to {_day(end)}"
+    when = _when(start, end)
     return (f"{row['area_code']} ({row['area_name']}) was not in use {when}: it was in use "
             f"{span}. Use the code of the area that covered the place at that time (the "
             "area's page names its predecessor or successor).")
@@ -815,8 +1320,16 @@ def _month_end(year: int, month: int) -> dt.date:
 def parse_time_period(text: str) -> tuple[dt.date, dt.date] | None:
     """Fingertips' ``Time period``: 2019/20 (financial year), 2017 - 19 (three calendar
     years pooled), 2020 (calendar year), 2017/18 - 19/20, 2019/20 Q1, 2020 Q1, Jan 2020."""
-    text = " ".join(text.split())
+    try:
+        period = _time_period(" ".join(text.split()))
+    except ValueError:  # a year outside the calendar (9999/00 would end in the year 10000)
+        return None
+    if period is None or period[0] < FIRST_DATE or period[1] > LAST_DATE:
+        return None
+    return period
 
+
+def _time_period(text: str) -> tuple[dt.date, dt.date] | None:
     def century(year: int, yy: str) -> int:  # the year ending yy on or after ``year``
         return year - year % 100 + int(yy) + (100 if int(yy) < year % 100 else 0)
 
@@ -883,12 +1396,12 @@ def _build_fingertips(raw: pl.DataFrame, reference: Reference, options: Options,
             indicator = first[0]
             name = (frame.filter(pl.col(column) == indicator).get_column(name_column)[0]
                     if name_column else "")
-            checked.notes.append(f"Fingertips indicator {indicator}" + (f": {name}" if name
-                                                                         else ""))
+            checked.notes.append(f"Fingertips indicator {shown(indicator)}"
+                                 + (f": {shown(name)}" if name else ""))
             report.errors_where(
                 frame, pl.col(column) != indicator, column,
-                lambda r: f"This row is for indicator {r[column]}, but the file began with "
-                f"indicator {indicator}. Load one indicator per file: split the file.")
+                lambda r: f"This row is for indicator {shown(r[column])}, but the file began "
+                f"with indicator {shown(indicator)}. Load one indicator per file: split the file.")
     frame = _parse_numbers(frame, {k: cols[k] for k in NUMBER_COLUMNS if k in cols}, report)
     period_column = cols["period"]
     texts = frame.get_column(period_column).drop_nulls().unique().to_list()
@@ -903,7 +1416,7 @@ def _build_fingertips(raw: pl.DataFrame, reference: Reference, options: Options,
     report.errors_where(
         frame, pl.col(period_column).is_not_null() & pl.col("period_start").is_null(),
         period_column,
-        lambda r: f"'{r[period_column]}' is not a time period we recognise. Use the forms "
+        lambda r: f"'{shown(r[period_column])}' is not a time period we recognise. Use the forms "
         "Fingertips uses: 2019/20 (financial year), 2020 (calendar year), 2017 - 19 (three "
         "years pooled) or 2019/20 Q1.")
     # Breakdowns: Sex ("Persons" is the total), Age (the indicator's one age group, or "All
@@ -916,8 +1429,8 @@ def _build_fingertips(raw: pl.DataFrame, reference: Reference, options: Options,
         if len(ages) > 1:
             breakdown_columns["age"] = cols["age"]
         elif ages:
-            checked.notes.append(f"Age group {ages[0]}: the indicator's population, loaded as "
-                                 "the total")
+            checked.notes.append(f"Age group {shown(ages[0])}: the indicator's population, "
+                                 "loaded as the total")
     extra = []
     if "category" in cols and "category_type" in cols:
         category_types = frame.get_column(cols["category_type"]).drop_nulls().unique().to_list()
@@ -993,8 +1506,8 @@ def _build_records(raw: pl.DataFrame, reference: Reference, options: Options, re
     breakdowns = {k[len("breakdown_"):]: v for k, v in cols.items() if k.startswith("breakdown_")}
     for key, column in cols.items():
         if key not in {"metric", "area_code", "date"} and not key.startswith("breakdown_"):
-            report.warn(1, column, f"The column '{column}' is not used in a record-level file "
-                        "and was ignored.")
+            report.warn(1, column, f"The column '{shown(column)}' is not used in a record-level "
+                        "file and was ignored.")
     frame = _prepare(raw, [*(cols[k] for k in ("metric", "area_code", "date") if k in cols),
                            *breakdowns.values()])
     checked.rows_read = frame.height
@@ -1009,8 +1522,8 @@ def _build_records(raw: pl.DataFrame, reference: Reference, options: Options, re
                         "example 2023-04-01.")
     report.errors_where(
         frame, pl.col(date_column).is_not_null() & pl.col("period_start").is_null(),
-        date_column, lambda r: f"'{r[date_column]}' is not a date. Write dates as YYYY-MM-DD, "
-        "for example 2023-04-01 (or 01/04/2023).")
+        date_column, lambda r: f"'{shown(r[date_column])}' is not a date from 1900 to 2099. "
+        "Write dates as YYYY-MM-DD, for example 2023-04-01 (or 01/04/2023).")
     progress(20, f"Checking {frame.height:,} records: metrics and areas", "check")
     names = {"metric": cols.get("metric", "metric"), "area_code": cols["area_code"],
              "metric_in_file": "metric" in cols, "period": date_column}
@@ -1145,7 +1658,11 @@ def create_load(*, source: Path | BinaryIO, file_name: str, file_format: str, us
                         status=DataLoad.Status.QUEUED, progress_total=100,
                         progress_message="Waiting for the background worker to start")
         load.file.save(Path(file_name).name, File(handle), save=False)
-        load.save()
+        try:
+            load.save()
+        except BaseException:
+            load.file.delete(save=False)  # no load refers to it: do not leave it behind
+            raise
     finally:
         if isinstance(source, Path):
             handle.close()

@@ -27,6 +27,7 @@ from .loading import (
 )
 from .models import DataLoad, Metric, Observation
 from .tasks import run_queued_load
+from .uploads import sweep_orphan_uploads
 
 ACTIVE = (DataLoad.Status.QUEUED, DataLoad.Status.RUNNING)
 STATUS_TAGS = {
@@ -78,6 +79,7 @@ def load_new(request):
                            user=request.user, partnership=data["partnership"],
                            is_synthetic=data["is_synthetic"], notes=notes)
         run_queued_load.enqueue(load.pk, metric.key if metric else None)
+        sweep_orphan_uploads.enqueue()  # what earlier interrupted uploads left behind
         return redirect(load)
     return render(request, "outcomes/loads/new.html", {"form": form})
 

@@ -230,6 +230,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
+# An upload over FILE_UPLOAD_MAX_MEMORY_SIZE streams to a file here while its request lasts.
+# It is inside the media store (shared by every web server and worker) so that a file left
+# by a request cut short is found and removed (``cdphub.outcomes.uploads``).
+FILE_UPLOAD_TEMP_DIR = MEDIA_ROOT / "uploading"
+FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
