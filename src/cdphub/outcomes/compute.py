@@ -394,9 +394,9 @@ class MetricComputation:
         own = self._own_rows(units, parts)
         aggregates = self._aggregate_rows(units, parts)
         rows = self._merge(own, aggregates)
+        rows = self._disclosure(rows)
         rows = self._compare(rows)
         rows = self._trend(rows)
-        rows = self._suppression(rows)
         return self._tuples(rows)
 
     def _units(self, observations: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -657,10 +657,15 @@ class MetricComputation:
         aggregates = aggregates.join(own.select(ROW_KEY), on=ROW_KEY, how="anti")
         if not differences.is_empty():
             own = own.join(differences, on=ROW_KEY, how="left").with_columns(
-                note=pl.coalesce("difference_note", "note")).drop("difference_note")
+                note=pl.coalesce("difference_note", "note"),
+                numeric_note=pl.col("difference_note").is_not_null()).drop("difference_note")
         return pl.concat([own, aggregates], how="diagonal_relaxed")
 
     def _differences(self, own: pl.DataFrame, sums: pl.DataFrame) -> pl.DataFrame:
+        """Notes for loaded region and England rows that differ from the sum of their parts.
+
+        The note gives no number: the sum of the parts would disclose hidden parts (a part
+        hidden for small numbers is the published sum minus the shown parts)."""
         joined = own.select(*ROW_KEY, "value").join(
             sums.select(*ROW_KEY, summed="value"), on=ROW_KEY).filter(
             pl.col("value").is_not_null() & pl.col("summed").is_not_null())
@@ -668,10 +673,10 @@ class MetricComputation:
         for kind, area, p, breakdown, value, summed in joined.iter_rows():
             if abs(value - summed) <= DIFFERENCE_NOTED * max(abs(value), 1):
                 continue
-            change = f" ({(summed - value) / value:+.1%})" if value else ""
-            text = (f"Published figure. Computed from the figures of its {self._parts_name} it "
-                    f"would be {summed:,.4g}{change}.")
-            logger.info("%s %s %s: %s", self.metric.key, self.periods[p][2], breakdown, text)
+            text = (f"Published figure: it differs from the figure computed from its "
+                    f"{self._parts_name}.")
+            logger.info("%s %s %s: %s (%s computed)", self.metric.key, self.periods[p][2],
+                        breakdown, text, summed)
             notes.append((kind, area, p, breakdown, text))
         return pl.DataFrame(notes, schema={"kind": pl.Int64, "id": pl.Int64, "p": pl.Int64,
                                            "breakdown": pl.String, "difference_note": pl.String},
@@ -714,9 +719,14 @@ class MetricComputation:
                     rows["upper_99_8"].to_numpy().astype(np.float64))
             with_england = np.where(is_england, "", labels("england"))
             with_region = np.where(has_region, labels("region_value"), "")
+        hidden = pl.col("suppressed")  # nothing is said about a hidden figure
         return rows.with_columns(
             comparison=pl.Series(with_england.tolist(), dtype=pl.String),
             comparison_region=pl.Series(with_region.tolist(), dtype=pl.String),
+        ).with_columns(
+            comparison=pl.when(hidden).then(pl.lit("")).otherwise(pl.col("comparison")),
+            comparison_region=pl.when(hidden).then(pl.lit("")).otherwise(
+                pl.col("comparison_region")),
         ).drop("england", "region_value", "region")
 
     def _trend(self, rows: pl.DataFrame) -> pl.DataFrame:
@@ -735,36 +745,91 @@ class MetricComputation:
         labels = pl.DataFrame({"series": np.asarray(result["group"], dtype=np.int64),
                                "series_trend": result["trend_label"].tolist()},
                               schema={"series": pl.Int64, "series_trend": pl.String})
-        latest = pl.col("p") == pl.col("p").max().over("series")
+        # Hidden figures are blank by now, so the test skips them (as missing points); a
+        # hidden row itself gets no trend.
+        latest = (pl.col("p") == pl.col("p").max().over("series")) & ~pl.col("suppressed")
         return rows.join(labels, on="series", how="left").with_columns(
             trend=pl.when(latest).then(pl.col("series_trend")).otherwise(pl.lit(""))
         ).drop("series", "series_trend")
 
-    def _suppression(self, rows: pl.DataFrame) -> pl.DataFrame:
-        """Counts 1–4 hidden, with secondary suppression (``stats.suppress``).
+    # --- disclosure control
 
-        Every published sum is a *relation* among rows: a region and its authorities, England
-        and the regions, a partnership and its authorities (or its force areas), an area's
-        total and its breakdown by one dimension (sex, substance …). A relation with exactly
-        one hidden row would give it away by subtraction, so each relation is passed to
-        ``stats.suppress`` as a group that contains the total's own row as well as its parts.
-        A row can be in several relations; relations that share a row go into separate
-        groupings. Done period by period (each period is a separate table).
+    def _disclosure(self, rows: pl.DataFrame) -> pl.DataFrame:
+        """The metric's disclosure rule (``stats.suppression``), before anything is compared.
+
+        * ``round-5``: numerators and denominators rounded to the nearest 5, and the value
+          and limits computed again from the rounded counts (so no raw count can be worked
+          back from a value);
+        * ``suppress-1-4``: rows hidden by ``_suppression``; a hidden row keeps no figure and
+          no note that depends on its numbers (its comparison and trend are left empty in
+          ``_compare`` and ``_trend``).
         """
-        if self.metric.disclosure != "suppress-1-4":
-            return rows.with_columns(suppressed=pl.lit(False))
+        if "numeric_note" not in rows.columns:
+            rows = rows.with_columns(numeric_note=pl.lit(False))
+        rule = self.metric.disclosure
+        if rule == "round-5":
+            rows = self._round(rows)
+        hidden = (self._suppression(rows) if rule == "suppress-1-4"
+                  else np.zeros(len(rows), dtype=bool))
+        rows = rows.with_columns(suppressed=pl.Series(hidden, dtype=pl.Boolean))
+        blank = pl.col("suppressed")
+        return rows.with_columns(
+            [pl.when(blank).then(None).otherwise(pl.col(n)).alias(n)
+             for n in ("numerator", "denominator", *VALUE_COLUMNS)],
+            note=pl.when(blank & pl.col("numeric_note").fill_null(False)).then(pl.lit(""))
+            .otherwise(pl.col("note")),
+        ).drop("numeric_note")
+
+    def _round(self, rows: pl.DataFrame) -> pl.DataFrame:
+        rounded = rows.with_columns(
+            numerator=pl.Series(stats.round_to_5(rows["numerator"].to_numpy().astype(np.float64)),
+                                nan_to_null=True))
+        if self.standardised:  # the rate comes from age bands: only the count is shown
+            return rounded
+        rounded = rounded.with_columns(denominator=pl.Series(
+            stats.round_to_5(rows["denominator"].to_numpy().astype(np.float64)),
+            nan_to_null=True))
+        values = _from_totals(self.metric.method, self.metric.multiplier,
+                              rounded["numerator"].to_numpy().astype(np.float64),
+                              rounded["denominator"].to_numpy().astype(np.float64))
+        has_count = rounded["numerator"].is_not_null()
+        return rounded.with_columns(
+            pl.when(has_count).then(pl.Series(values[name], dtype=pl.Float64, nan_to_null=True))
+            .otherwise(pl.col(name)).alias(name) for name in VALUE_COLUMNS)
+
+    def _suppression(self, rows: pl.DataFrame) -> np.ndarray:
+        """Which rows to hide: counts 1–4 with secondary suppression (``stats.suppress``).
+
+        A row's published counts are its numerator, its denominator and, for a proportion,
+        the complement (denominator − numerator): any of them from 1 to 4 hides the row.
+        Every published sum is a *relation* among rows (``_relations``); relations are
+        protected together, period by period (each period is a separate table).
+        """
+        counts = np.stack([rows["numerator"].to_numpy().astype(np.float64),
+                           rows["denominator"].to_numpy().astype(np.float64)], axis=1)
+        complements = [(0, 1)] if self.metric.method == "proportion" else []
         rows = rows.with_row_index("row")
         hidden = np.zeros(len(rows), dtype=bool)
         for (p,), table in rows.group_by("p"):
-            relations = self._relations(table, p)
-            groupings = _pack(relations, len(table))
-            counts = table["numerator"].to_numpy().astype(np.float64)
-            mask, _totals = stats.suppress(counts, groupings)
-            hidden[table["row"].to_numpy()] = mask
-        return rows.with_columns(suppressed=pl.Series(hidden)).drop("row")
+            positions = table["row"].to_numpy()
+            mask, _totals = stats.suppress(counts[positions], relations=self._relations(table, p),
+                                           complements=complements)
+            hidden[positions] = mask
+        return hidden
 
     def _relations(self, table: pl.DataFrame, p: int) -> list[list[int]]:
-        """Lists of positions in ``table`` (one period) that satisfy total = sum of parts."""
+        """Lists of positions in ``table`` (one period), each a total first and then its
+        parts: every sum a reader could use.
+
+        * a region and its authorities (or police force areas); England and the regions;
+        * a partnership and its authorities; for a metric published for police force areas
+          (or regions), a partnership shown its force area's figure is that figure: a
+          relation of two (the copy and the force), so that one is hidden with the other,
+          and a partnership over several force areas is their sum;
+        * the sums the register implies: a region and the partnerships that make it up, and
+          England and all partnerships (a footprint never straddles what it adds up to);
+        * an area's (or partnership's) total and its breakdown by one dimension.
+        """
         position = {(k, i, b): n for n, (k, i, b) in
                     enumerate(table.select("kind", "id", "breakdown").iter_rows())}
         places = self.places
@@ -778,33 +843,42 @@ class MetricComputation:
             region = places.region_of(area)
             if region is not None:
                 groups[(AREA, region)].append(area)
+            if places.england_id is not None and self.metric.geography != "england":
+                groups[(AREA, places.england_id)].append(area)
             if self.metric.geography == "utla":
                 assigned = places.partnership_of(area, end)
                 if assigned:
                     groups[(PARTNERSHIP, assigned[0])].append(area)
-        if self.metric.geography != "utla":
+        if self.metric.geography not in ("utla", "england"):
             attribute = "pfa_id" if self.metric.geography == "pfa" else "region_id"
-            sharing: dict[int, list[int]] = defaultdict(list)  # one force: the same figure
             for partnership_id, areas in places.footprints(end).items():
                 containing = sorted({getattr(places.by_id[a], attribute) for a in areas} - {None})
-                if len(containing) == 1:
-                    sharing[containing[0]].append(partnership_id)
-                else:
+                if containing:
                     groups[(PARTNERSHIP, partnership_id)] = containing
-            for area, partnership_ids in sharing.items():
-                for breakdown in breakdowns:
-                    copies = [position[(PARTNERSHIP, i, breakdown)] for i in partnership_ids
-                              if (PARTNERSHIP, i, breakdown) in position]
-                    if (AREA, area, breakdown) in position and copies:
-                        relations.append([position[(AREA, area, breakdown)], *copies])
         if places.england_id is not None:  # England and its regions
-            groups[(AREA, places.england_id)] = [
-                i for k, i, _b in position if k == AREA and places.by_id[i].type == AreaType.REGION]
-        for (kind, target), parts in groups.items():
+            regions = [i for k, i, _b in position
+                       if k == AREA and places.by_id[i].type == AreaType.REGION]
+            if regions:
+                groups[(AREA, places.england_id, "regions")] = regions
+        if self.metric.geography == "utla":  # sums the footprints imply
+            partnerships = {key[1]: set(areas) for key, areas in groups.items()
+                            if key[0] == PARTNERSHIP}
+            for key, areas in list(groups.items()):
+                if key[0] != AREA or len(key) > 2:
+                    continue
+                inside = [i for i, members in partnerships.items() if members <= set(areas)]
+                covered = set().union(*(partnerships[i] for i in inside)) if inside else set()
+                if covered == set(areas) and len(inside) > 1:
+                    groups[(*key, "partnerships")] = [(PARTNERSHIP, i) for i in inside]
+        for key, parts in groups.items():
+            kind, target = key[0], key[1]
             for breakdown in breakdowns:
                 total = position.get((kind, target, breakdown))
-                cells = [position[(AREA, a, breakdown)] for a in set(parts)
-                         if (AREA, a, breakdown) in position]
+                cells = [position[(*(part if isinstance(part, tuple) else (AREA, part)),
+                                   breakdown)]
+                         for part in set(parts)
+                         if (*(part if isinstance(part, tuple) else (AREA, part)),
+                             breakdown) in position]
                 if total is not None and cells:
                     relations.append([total, *cells])
         # An area's total and its breakdown by one dimension.
@@ -848,21 +922,3 @@ class MetricComputation:
                  lower_99_8, upper_99_8, suppressed, note, comparison, comparison_region, trend,
                  synthetic) in rows.select(columns).iter_rows()
         ]
-
-
-def _pack(relations: list[list[int]], size: int) -> list[np.ndarray]:
-    """Relations as groupings for ``stats.suppress``: each grouping gives every row one label
-    (its relation's number, or a label of its own), so relations sharing a row go to
-    different groupings."""
-    groupings: list[np.ndarray] = []
-    taken: list[np.ndarray] = []
-    for number, cells in enumerate(relations):
-        cells = np.asarray(cells)
-        free = next((g for g, used in enumerate(taken) if not used[cells].any()), None)
-        if free is None:
-            groupings.append(-np.arange(1, size + 1))  # a label of its own for every row
-            taken.append(np.zeros(size, dtype=bool))
-            free = len(groupings) - 1
-        groupings[free][cells] = number
-        taken[free][cells] = True
-    return groupings

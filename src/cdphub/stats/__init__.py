@@ -32,7 +32,7 @@ from .poisson import byars_lower, byars_upper, exact_limits, poisson_limits
 from .proportions import proportion, unmet_need, wilson_limits
 from .quantiles import bounds, categories, percentile_inc, spine_quartiles
 from .rates import crude_rate
-from .suppression import mask_values, suppress
+from .suppression import mask_values, round_to_5, suppress
 from .trend import recent_trend
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "isr_rate",
     "isr_ratio",
     "mask_values",
+    "round_to_5",
     "mean",
     "percentile_inc",
     "poisson_limits",

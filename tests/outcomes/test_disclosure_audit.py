@@ -1,0 +1,195 @@
+"""The disclosure audit: the attacker plays over the whole demo.
+
+The demo is built once for this module (in a transaction rolled back at the end), then read
+as each kind of reader reads it: the API signed out (published values for areas), the API as
+a central user (every value, partnerships' included), and a partnership member's outcome
+downloads. From what they read, ``disclosure_attack`` tries to pin every hidden count with
+every sum the geography and the register give. It must find nothing, and nothing a reader
+sees may be a small number where the metric's rule forbids it.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import time
+
+import pytest
+from django.db import transaction
+from django.test import Client
+
+from cdphub.accounts.models import User
+from cdphub.geography.models import Area
+from cdphub.outcomes.models import Metric
+from cdphub.partnerships.models import Coverage, Partnership
+from tests.conftest import sign_in
+
+from .disclosure_attack import Geography, Place, Report, attack_table
+
+MEMBER = "member@example.org"
+CENTRAL = "central.analyst@example.org"
+FIGURES = ("numerator", "denominator", "value", "lower_95", "upper_95", "lower_99_8",
+           "upper_99_8")
+
+
+def _read_values(client: Client, metric: str) -> list[dict]:
+    items, page = [], 1
+    while True:
+        response = client.get("/api/v1/values", {"metric": metric, "breakdown": "all",
+                                                 "page_size": 1000, "page": page})
+        assert response.status_code == 200, response.content[:300]
+        body = response.json()
+        items += body["items"]
+        if len(items) >= body["count"] or not body["items"]:
+            return items
+        page += 1
+
+
+@pytest.fixture(scope="module")
+def published(django_db_setup, django_db_blocker):
+    """Everything the readers read, gathered while the demo exists."""
+    from cdphub.core.demo import build_demo
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        started = time.perf_counter()
+        build_demo(step=lambda _what: None)
+        built = time.perf_counter() - started
+        metrics = {m.key: m for m in Metric.objects.all()}
+        central, anonymous, member = Client(), Client(), Client()
+        sign_in(central, User.objects.get(email=CENTRAL))
+        sign_in(member, User.objects.get(email=MEMBER))
+        values = {key: _read_values(central, key) for key in metrics}
+        public = {key: _read_values(anonymous, key) for key in metrics}
+        slug = Partnership.objects.get(memberships__user__email=MEMBER).slug
+        downloads = {}
+        for key in metrics:
+            for table in ("trend", "authorities", "region", "map", "breakdowns", "compare"):
+                response = member.get(f"/partnerships/{slug}/outcomes/{key}/{table}.csv")
+                assert response.status_code == 200, (key, table)
+                downloads[(key, table)] = response.content.decode("utf-8-sig")
+        places = {
+            a.code: Place(a.code, a.area_type,
+                          a.parent.code if a.parent and a.parent.area_type == "region" else None,
+                          a.police_force_area.code if a.police_force_area else None,
+                          a.valid_from, a.valid_to)
+            for a in Area.objects.select_related("parent", "police_force_area")}
+        coverages: dict = {}
+        for c in Coverage.objects.select_related("partnership", "area"):
+            coverages.setdefault(c.partnership.slug, []).append(
+                (c.area.code, c.valid_from, c.valid_to))
+        transaction.set_rollback(True)
+    print(f"demo built in {built:.0f} s, read in {time.perf_counter() - started - built:.0f} s")
+    return {"metrics": metrics, "values": values, "public": public, "downloads": downloads,
+            "geography": Geography(places, coverages)}
+
+
+def _key(item: dict) -> tuple:
+    if item["area"]:
+        return ("area", item["area"]["code"], item["breakdown"])
+    return ("partnership", item["partnership"]["slug"], item["breakdown"])
+
+
+def _small(number) -> bool:
+    return number is not None and 0 < number < 5
+
+
+def test_the_attacker_pins_no_hidden_count(published):
+    """Every suppress-1-4 metric, every period: no hidden numerator, denominator or
+    complement can be shown to be a small number from the sums a reader can form."""
+    report = Report()
+    started = time.perf_counter()
+    for key, metric in published["metrics"].items():
+        if metric.disclosure != "suppress-1-4":
+            continue
+        periods: dict = {}
+        for item in published["values"][key]:
+            period = (item["period_start"], item["period_end"], item["period_label"])
+            periods.setdefault(period, {})[_key(item)] = item
+        for (_start, end, label), rows in periods.items():
+            attack_table(key, metric.method, label, dt.date.fromisoformat(end), rows,
+                         published["geography"], metric.geography, report)
+    print(f"attacked {report.tables} tables: {report.hidden} hidden rows, "
+          f"{report.relations} sums used, {report.dropped} dropped, "
+          f"{time.perf_counter() - started:.0f} s")
+    assert report.hidden > 1000  # the audit has something to attack
+    assert report.relations > 10_000
+    assert not report.findings, "\n".join(map(str, report.findings[:40])) + (
+        f"\n… {len(report.findings)} in all")
+
+
+def test_nothing_shown_is_a_small_count_and_hidden_rows_say_nothing(published):
+    checked = 0
+    for key, metric in published["metrics"].items():
+        for item in published["values"][key]:
+            if item["suppressed"]:
+                assert all(item[f] is None for f in FIGURES), item
+                assert item["comparison"] == item["comparison_region"] == item["trend"] == ""
+                assert "differs" not in item["geography_note"], item
+                continue
+            if metric.disclosure == "suppress-1-4":
+                checked += 1
+                assert not _small(item["numerator"]), item
+                assert not _small(item["denominator"]), item
+                if metric.method == "proportion" and item["numerator"] is not None:
+                    assert not _small(item["denominator"] - item["numerator"]), item
+            elif metric.disclosure == "round-5":
+                checked += 1
+                for name in ("numerator", "denominator"):
+                    number = item[name]
+                    assert number is None or number % 5 == 0, (name, item)
+    assert checked > 50_000
+
+
+def test_round_5_values_are_computed_from_the_rounded_counts(published):
+    """No raw count can be worked back from a rate: value × denominator ÷ multiplier is the
+    rounded count."""
+    checked = 0
+    for key, metric in published["metrics"].items():
+        if metric.disclosure != "round-5" or metric.method not in ("crude-rate", "proportion"):
+            continue
+        for item in published["values"][key]:
+            if item["value"] is None or not item["denominator"]:
+                continue
+            implied = item["value"] * item["denominator"] / metric.multiplier
+            assert math.isclose(implied, item["numerator"], rel_tol=1e-9, abs_tol=1e-6), item
+            checked += 1
+    assert checked > 500
+
+
+def test_signed_out_readers_see_the_same_figures(published):
+    """The published values signed out are the central user's, figure for figure."""
+    compared = 0
+    for key in published["metrics"]:
+        central = {(_key(i), i["period_label"]): i for i in published["values"][key]}
+        for item in published["public"][key]:
+            assert item["partnership"] is None
+            theirs = central[(_key(item), item["period_label"])]
+            assert {f: item[f] for f in (*FIGURES, "suppressed")} == {
+                f: theirs[f] for f in (*FIGURES, "suppressed")}
+            compared += 1
+    assert compared > 40_000
+
+
+def test_a_members_downloads_show_no_small_count(published):
+    checked = 0
+    for (key, table), text in published["downloads"].items():
+        metric = published["metrics"][key]
+        if metric.disclosure == "none":
+            continue
+        for row in csv.DictReader(io.StringIO(text)):
+            columns = ["Count", "Count (numerator)", "Denominator"]
+            if metric.method == "count":
+                columns.append("Value")
+            for column in columns:
+                cell = (row.get(column) or "").replace(",", "")
+                if not cell:
+                    continue
+                number = float(cell)
+                checked += 1
+                if metric.disclosure == "suppress-1-4":
+                    assert not _small(number), (key, table, row)
+                else:
+                    assert number % 5 == 0, (key, table, row)
+    assert checked > 100
