@@ -112,7 +112,8 @@ def people_in(partnership: Partnership, on, also=()) -> QuerySet[Person]:
     editing a record never loses someone who has since left)."""
     ids = {a.person_id for a in partnership.appointments.all() if a.is_current_on(on)}
     ids |= {person.pk for person in also if person is not None}
-    return Person.objects.filter(pk__in=ids).select_related("organisation").order_by("full_name")
+    return (Person.objects.filter(partnership=partnership, pk__in=ids)
+            .select_related("organisation").order_by("full_name"))
 
 
 class SubGroupForm(GovukModelForm):
