@@ -75,6 +75,11 @@ class TermsOfReferenceForm(GovukForm):
 
     def clean(self):
         cleaned = super().clean()
+        if not cleaned.get("document") and "document" not in self.errors and not any(
+                cleaned.get(f"addressed_{content.key}") for content in self.contents):
+            self.add_error("document", "Upload the terms of reference document, or tick the "
+                                       "contents this version addresses: a version needs at "
+                                       "least one of them.")
         agreed, review = cleaned.get("agreed_on"), cleaned.get("review_due")
         if agreed and review and review <= agreed:
             self.add_error("review_due", "The review date must be after the date agreed.")
