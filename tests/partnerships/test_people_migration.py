@@ -1,4 +1,4 @@
-"""Migration 0002 gives every person one partnership, splitting people that several
+"""Migration 0003 gives every person one partnership, splitting people that several
 partnerships shared (before it, adding a person matched e-mail addresses across the whole
 register)."""
 
@@ -19,7 +19,7 @@ from cdphub.partnerships.models import (
     SubGroup,
 )
 
-migration = importlib.import_module("cdphub.partnerships.migrations.0002_person_partnership")
+migration = importlib.import_module("cdphub.partnerships.migrations.0003_split_shared_people")
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Every person belongs to a partnership (0002 gave each one its partnership)."""
+"""Every person belongs to a partnership (0003 gave each one its partnership)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("partnerships", "0002_person_partnership"),
+        ("partnerships", "0003_split_shared_people"),
     ]
 
     operations = [
