@@ -150,6 +150,13 @@ def test_adding_a_person_with_another_partnerships_email_never_changes_their_per
     assert mallory.pk != a_records["sro"].pk
     assert (mallory.full_name, mallory.job_title, mallory.organisation) == (
         "Mallory Attacker", "", None)
+    # What A downloads and what the API gives central government.
+    sign_in(client, world.member_a)
+    csv_text = client.get(url("return-csv", world.partnership_a)).content.decode()
+    assert "Sally Owner" in csv_text and "Mallory" not in csv_text
+    sign_in(client, world.central_admin)
+    api = client.get(f"/api/v1/partnerships/{world.partnership_a.slug}/return").content.decode()
+    assert "Sally Owner" in api and "Mallory" not in api
 
 
 def test_adding_a_person_with_another_partnerships_email_shows_nothing_of_theirs(
