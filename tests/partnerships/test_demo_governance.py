@@ -40,13 +40,15 @@ def partnerships(world):
                                                  slug=f"demo-{n}", region=region))
     for partnership in result[:-2]:
         for n, sector in enumerate(SECTORS):
-            person = Person.objects.create(full_name=f"{partnership.slug} person {n}")
+            person = Person.objects.create(partnership=partnership,
+                                           full_name=f"{partnership.slug} person {n}")
             left = dt.date(2023, 12, 31) if n % 4 == 0 else None
             Appointment.objects.create(partnership=partnership, person=person,
                                        position="core_member", sector=sector,
                                        start_date=dt.date(2022, 8, 1), end_date=left)
             if left:
-                successor = Person.objects.create(full_name=f"{partnership.slug} successor {n}")
+                successor = Person.objects.create(
+                    partnership=partnership, full_name=f"{partnership.slug} successor {n}")
                 Appointment.objects.create(partnership=partnership, person=successor,
                                            position="core_member", sector=sector,
                                            start_date=dt.date(2024, 1, 1))

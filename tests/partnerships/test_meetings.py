@@ -20,7 +20,7 @@ def url(name: str, partnership, **kwargs) -> str:
 
 def appoint(partnership, name: str, sector: str, start="2022-08-01", end=None,
             position="core_member") -> Person:
-    person = Person.objects.create(full_name=name)
+    person = Person.objects.create(partnership=partnership, full_name=name)
     Appointment.objects.create(partnership=partnership, person=person, position=position,
                                sector=sector, start_date=start, end_date=end)
     return person

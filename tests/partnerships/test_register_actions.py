@@ -159,34 +159,35 @@ class TestPeople:
     def setup_method(self):
         self.person = None
 
-    def _person(self, name="Alex Doe"):
-        return Person.objects.create(full_name=name, email=f"{name.split()[0].lower()}@x.test")
+    def _person(self, partnership, name="Alex Doe"):
+        return Person.objects.create(partnership=partnership, full_name=name,
+                                     email=f"{name.split()[0].lower()}@x.test")
 
     def test_sro_must_hold_an_expected_role_or_carry_the_agreed_exception(self):
         p = register("Tees", "E06000001")
         with pytest.raises(actions.RegisterError) as error:
-            actions.appoint(partnership=p, person=self._person(), position=Position.SRO,
+            actions.appoint(partnership=p, person=self._person(p), position=Position.SRO,
                             sector="other", start_date=START, sro_role="other")
         assert error.value.field == "sro_role"
         assert "exception" in error.value.message
         p.sro_exception_rationale = "Independent chair agreed by core members"
         p.save()
-        sro = actions.appoint(partnership=p, person=self._person(), position=Position.SRO,
+        sro = actions.appoint(partnership=p, person=self._person(p), position=Position.SRO,
                               sector="other", start_date=START, sro_role="other")
         assert sro.pk
 
     def test_one_sro_at_a_time_and_a_successor_after_the_end(self):
         p = register("Tees", "E06000001")
-        first = actions.appoint(partnership=p, person=self._person("Ann One"),
+        first = actions.appoint(partnership=p, person=self._person(p, "Ann One"),
                                 position=Position.SRO, sector="pcc", start_date=START,
                                 sro_role="pcc")
         with pytest.raises(actions.RegisterError, match="Ann One is already Senior"):
-            actions.appoint(partnership=p, person=self._person("Bob Two"), position=Position.SRO,
+            actions.appoint(partnership=p, person=self._person(p, "Bob Two"), position=Position.SRO,
                             sector="pcc", start_date=D(2023, 1, 1), sro_role="pcc")
         with pytest.raises(actions.RegisterError, match="on or after the start date"):
             actions.end_appointment(appointment=first, end_date=D(2022, 1, 1))
         actions.end_appointment(appointment=first, end_date=D(2023, 5, 31))
-        second = actions.appoint(partnership=p, person=self._person("Bob Two"),
+        second = actions.appoint(partnership=p, person=self._person(p, "Bob Two"),
                                  position=Position.SRO, sector="pcc", start_date=D(2023, 6, 1),
                                  sro_role="pcc")
         assert second.pk and p.appointments.filter(position="sro").count() == 2
@@ -194,16 +195,16 @@ class TestPeople:
     def test_elected_members_name_their_tier(self):
         p = register("Tees", "E06000001")
         with pytest.raises(actions.RegisterError) as error:
-            actions.appoint(partnership=p, person=self._person(), position=Position.CORE_MEMBER,
+            actions.appoint(partnership=p, person=self._person(p), position=Position.CORE_MEMBER,
                             sector="elected_members", start_date=START)
         assert error.value.field == "elected_tier"
 
     def test_coverage_shows_missing_sectors_and_a_two_tier_gap(self):
         p = register("Cambridgeshire", "E10000003")  # a county: two-tier
-        actions.appoint(partnership=p, person=self._person("Cllr Upper"),
+        actions.appoint(partnership=p, person=self._person(p, "Cllr Upper"),
                         position=Position.CORE_MEMBER, sector="elected_members",
                         start_date=START, elected_tier="upper")
-        actions.appoint(partnership=p, person=self._person("Pc Plod"),
+        actions.appoint(partnership=p, person=self._person(p, "Pc Plod"),
                         position=Position.CORE_MEMBER, sector="police", start_date=START)
         coverage = core_coverage(with_register(Partnership.objects.filter(pk=p.pk)).get(),
                                  D(2024, 1, 1))
@@ -212,7 +213,7 @@ class TestPeople:
             "local_authority_officials", "nhs", "jobcentre_plus", "treatment_providers", "pcc",
             "probation", "lived_experience", "secure_estate"}
         assert coverage.two_tier and coverage.missing_tier == "lower"
-        actions.appoint(partnership=p, person=self._person("Cllr Lower"),
+        actions.appoint(partnership=p, person=self._person(p, "Cllr Lower"),
                         position=Position.CORE_MEMBER, sector="elected_members",
                         start_date=START, elected_tier="lower")
         coverage = core_coverage(with_register(Partnership.objects.filter(pk=p.pk)).get(),
@@ -221,7 +222,7 @@ class TestPeople:
 
     def test_milestones_come_from_the_records(self):
         p = register("Tees", "E06000001")
-        actions.appoint(partnership=p, person=self._person(), position=Position.SRO,
+        actions.appoint(partnership=p, person=self._person(p), position=Position.SRO,
                         sector="pcc", start_date=D(2022, 7, 15), sro_role="pcc")
         statuses = {m.milestone.key: m for m in milestone_status(
             with_register(Partnership.objects.filter(pk=p.pk)).get(), D(2022, 10, 15))}

@@ -268,8 +268,11 @@ def test_a_valid_file_imports_everything():
         "Sam Cole"
     agreed = bolton.appointments.filter(position=Position.CORE_MEMBER, agreed_proposal=True)
     assert sorted(a.person.full_name for a in agreed) == ["Bea Cole", "Zoe Park"]
-    # People are matched by email: Ann Lee is SRO of two partnerships, one person.
-    assert Person.objects.filter(email="ann.lee@example.org").count() == 1
+    # People belong to their partnership: Ann Lee is SRO of two partnerships, with a record
+    # in each (so neither partnership can change the other's).
+    ann = Person.objects.filter(email="ann.lee@example.org")
+    assert sorted(ann.values_list("partnership__name", flat=True)) == [
+        "Bolton Combating Drugs Partnership", "Bury and Rochdale CDP"]
     assert Organisation.objects.filter(name="Bolton Council").count() == 1
     row = returns.build_return(bolton).as_row()
     assert row["sro_name"] == "Ann Lee"

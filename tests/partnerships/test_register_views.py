@@ -137,7 +137,8 @@ def test_a_lead_proposes_and_central_agrees_a_footprint_change(client, registere
 def test_national_milestones_filter_shows_only_overdue(client, registered):
     sign_in(client, registered.central_admin)
     actions.appoint(partnership=registered.partnership_a,
-                    person=Person.objects.create(full_name="Sam SRO"), position="sro", sector="pcc",
+                    person=Person.objects.create(partnership=registered.partnership_a,
+                                                 full_name="Sam SRO"), position="sro", sector="pcc",
                     start_date=dt.date(2022, 7, 1), sro_role="pcc")
     response = client.get(reverse("partnerships:national-milestones") + "?show=overdue")
     page = response.content.decode()
@@ -206,7 +207,7 @@ def test_history_includes_checklist_items_and_decisions(client, registered):
 def test_history_makes_a_fixed_number_of_queries(client, registered):
     from cdphub.partnerships.models import Person
 
-    person = Person.objects.create(full_name="Pat Police")
+    person = Person.objects.create(partnership=registered.partnership_a, full_name="Pat Police")
     appointment = actions.appoint(partnership=registered.partnership_a, person=person,
                                   position="core_member", sector="police",
                                   start_date=dt.date(2022, 7, 1))

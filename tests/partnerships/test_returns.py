@@ -28,10 +28,11 @@ def fixed_today(settings):
     settings.CDPHUB_TODAY = TODAY
 
 
-def person(name: str, *, email: str = "", job_title: str = "", organisation: str = "") -> Person:
+def person(partnership: Partnership, name: str, *, email: str = "", job_title: str = "",
+           organisation: str = "") -> Person:
     org = Organisation.objects.get_or_create(name=organisation)[0] if organisation else None
-    return Person.objects.create(full_name=name, email=email, job_title=job_title,
-                                 organisation=org)
+    return Person.objects.create(partnership=partnership, full_name=name, email=email,
+                                 job_title=job_title, organisation=org)
 
 
 def register_partnership(name: str = "Bolton and Bury Combating Drugs Partnership",
@@ -48,18 +49,18 @@ def register_partnership(name: str = "Bolton and Bury Combating Drugs Partnershi
                                sector=extra.pop("sector", "local_authority_officials"),
                                start_date=FOOTPRINT_FROM, **extra)
 
-    appoint(person("Ann Lee", email=f"ann.lee@{slug}.example.org", job_title="Chief Executive",
+    appoint(person(partnership, "Ann Lee", email=f"ann.lee@{slug}.example.org", job_title="Chief Executive",
                    organisation=f"{name} Council"), "sro", sro_role="la_chief_executive")
-    appoint(person("Dev Rao", email=f"dev.rao@{slug}.example.org", job_title="Analyst",
+    appoint(person(partnership, "Dev Rao", email=f"dev.rao@{slug}.example.org", job_title="Analyst",
                    organisation=f"{name} Council"), "data_lead")
-    appoint(person("Zoe Park", email=f"zoe.park@{slug}.example.org",
+    appoint(person(partnership, "Zoe Park", email=f"zoe.park@{slug}.example.org",
                    organisation=f"{name} Police"), "core_member", sector="police",
             agreed_proposal=True)
-    appoint(person("Bea Cole", email=f"bea.cole@{slug}.example.org",
+    appoint(person(partnership, "Bea Cole", email=f"bea.cole@{slug}.example.org",
                    organisation=f"{name} NHS Trust"), "core_member", sector="nhs",
             agreed_proposal=True)
-    appoint(person("Not Agreed", email=f"no@{slug}.example.org"), "core_member", sector="nhs")
-    ended = appoint(person("Gone Away", email=f"gone@{slug}.example.org"), "core_member",
+    appoint(person(partnership, "Not Agreed", email=f"no@{slug}.example.org"), "core_member", sector="nhs")
+    ended = appoint(person(partnership, "Gone Away", email=f"gone@{slug}.example.org"), "core_member",
                     sector="nhs", agreed_proposal=True)
     actions.end_appointment(appointment=ended, end_date=dt.date(2023, 1, 31))
     return partnership

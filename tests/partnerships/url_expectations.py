@@ -24,7 +24,7 @@ def a_footprint_change(world):
 def an_appointment(world):
     from cdphub.partnerships.models import Appointment, Person
 
-    person = Person.objects.create(full_name="Test Person")
+    person = Person.objects.create(partnership=world.partnership_a, full_name="Test Person")
     return Appointment.objects.create(partnership=world.partnership_a, person=person,
                                       position="core_member", sector="police",
                                       start_date="2022-08-01").pk

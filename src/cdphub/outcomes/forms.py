@@ -128,6 +128,7 @@ class LocalMetricForm(GovukModelForm):
                   "period_type", "unit", "multiplier", "method", "polarity"]
         labels = {"geography": "Geography the figures are for",
                   "polarity": "Is a higher value better?"}
+        error_messages = {"polarity": {"required": "Choose whether a higher value is better."}}
         help_texts = {
             "definition": "What is counted, and over what population.",
             "multiplier": "For rates: per how many (for example 100000). 1 for counts; 100 "

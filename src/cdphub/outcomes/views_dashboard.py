@@ -272,7 +272,11 @@ def _period(view) -> str:
 @access("partnerships.view_partnership", load=_partnership)
 def metric_page(request, partnership: Partnership, slug: str, key: str):
     metric = _metric_for(partnership, key)
+    # An unknown value shows the default page, so it shares the default's cache entry:
+    # made-up values cannot each force a fresh render and a new cache entry.
     compare = request.GET.get("compare")
+    if compare not in dashboard.COMPARE_CHOICES:
+        compare = None
     can_view_loads = request.user.has_perm("outcomes.view_loads")
     cache_key = dashboard.cache_key("metric", partnership, [metric], compare, today(),
                                     can_view_loads)

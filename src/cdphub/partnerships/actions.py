@@ -20,6 +20,7 @@ from .models import (
     Appointment,
     Coverage,
     FootprintChange,
+    Organisation,
     Partnership,
     Person,
     Position,
@@ -232,9 +233,45 @@ def check_sro(partnership: Partnership, sro_role: str) -> None:
     raise RegisterError("Choose the role the SRO holds.", "sro_role")
 
 
+def find_or_create_person(*, partnership: Partnership, full_name: str, job_title: str = "",
+                          organisation: str = "", email: str = "",
+                          sector: str = "other") -> Person:
+    """The partnership's own record of someone: the person in this partnership with the same
+    email address (updated with the name given, and the job title and organisation when
+    given), or a new one. People of other partnerships are never matched, changed or shown:
+    someone in two partnerships has a record in each."""
+    full_name = full_name.strip()
+    if not full_name:
+        raise RegisterError("Enter the person's full name.", "full_name")
+    job_title, email = job_title.strip(), email.strip()
+    found = None
+    if organisation.strip():
+        found = Organisation.objects.filter(name__iexact=organisation.strip()).first() or \
+            Organisation.objects.create(name=organisation.strip(), sector=sector)
+    person = None
+    if email:
+        person = (Person.objects.select_for_update()
+                  .filter(partnership=partnership, email__iexact=email).order_by("pk").first())
+    if person is None:
+        return Person.objects.create(partnership=partnership, full_name=full_name,
+                                     job_title=job_title, organisation=found, email=email)
+    person.full_name = full_name
+    person.job_title = job_title or person.job_title
+    person.organisation = found or person.organisation
+    person.save()
+    return person
+
+
+def check_person(partnership: Partnership, person: Person | None, field: str) -> None:
+    """Refuse a person who is not the partnership's own (a crafted form, say)."""
+    if person is not None and person.partnership_id != partnership.pk:
+        raise RegisterError("Choose someone from this partnership's people.", field)
+
+
 def appoint(*, partnership: Partnership, person: Person, position: str, sector: str,
             start_date: dt.date, sro_role: str = "", elected_tier: str = "",
             agreed_proposal: bool = False) -> Appointment:
+    check_person(partnership, person, "person")
     if position == Position.SRO:
         check_sro(partnership, sro_role)
     elif sro_role:

@@ -83,7 +83,7 @@ class _Builder:
         name = name or _person_name(rng, self.used_names)
         first, last = name.split(" ", 1)
         email = f"{first[0].lower()}.{last.lower().replace(chr(39), '')}@{email_domain}"
-        person = Person(full_name=name, job_title=title, email=email)
+        person = Person(partnership=partnership, full_name=name, job_title=title, email=email)
         person._org = self.organisation(org_name, sector)
         self.people.append(person)
         self.appointments.append((person, Appointment(

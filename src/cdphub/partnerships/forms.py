@@ -34,9 +34,13 @@ class PartnershipForm(GovukForm):
         "Upper-tier local authorities covered",
         "Hold Ctrl (or Cmd) to choose more than one. An authority can be in only one "
         "partnership.")
-    valid_from = DateField(label="Footprint starts", help_text="For example, 1 8 2022.")
-    rationale = forms.CharField(label="Rationale for the footprint", widget=forms.Textarea(
-        attrs={"rows": 4}), help_text="Why these authorities (Appendix 1).")
+    valid_from = DateField(label="Footprint starts", help_text="For example, 1 8 2022.",
+                           error_messages={"required": "Enter the date the footprint starts."})
+    rationale = forms.CharField(
+        label="Rationale for the footprint", widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Why these authorities (Appendix 1).",
+        error_messages={"required": "Enter the rationale for the footprint: why these "
+                                    "authorities."})
 
 
 class FootprintChangeForm(GovukForm):
@@ -44,7 +48,9 @@ class FootprintChangeForm(GovukForm):
     remove_areas = AuthorityChoiceField(
         label="Authorities to remove", queryset=Area.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple, help_text="Leave all unticked to remove none.")
-    effective_from = DateField(label="Change takes effect on")
+    effective_from = DateField(
+        label="Change takes effect on",
+        error_messages={"required": "Enter the date the change takes effect."})
     rationale = forms.CharField(label="Why the footprint should change",
                                 widget=forms.Textarea(attrs={"rows": 4}))
 
@@ -80,7 +86,9 @@ class AppointmentForm(GovukForm):
         choices=[("", "Not an elected member"), *Appointment.Tier.choices])
     agreed_proposal = forms.BooleanField(
         label="This core partner agreed the partnership proposal", required=False)
-    start_date = DateField(label="Start date")
+    start_date = DateField(label="Start date",
+                           error_messages={"required": "Enter the date they started in the "
+                                                       "role."})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -110,35 +118,45 @@ class AppointmentForm(GovukForm):
 
 
 class EndAppointmentForm(GovukForm):
-    end_date = DateField(label="Last day in the role")
+    end_date = DateField(label="Last day in the role",
+                         error_messages={"required": "Enter their last day in the role."})
 
 
 class SroExceptionForm(GovukModelForm):
-    sro_exception_agreed_on = DateField(label="Date core members agreed the exception",
-                                        required=False)
+    """Both are needed: an exception without its reason, or its date, records nothing the
+    guidance asks for (chapter 3, footnote 15)."""
+
+    sro_exception_rationale = forms.CharField(
+        label="Why the SRO holds none of the expected roles", widget=forms.Textarea(
+            attrs={"rows": 4}),
+        help_text="Why core members agreed that someone outside the listed roles is best "
+                  "placed to be SRO.",
+        error_messages={"required": "Enter why core members agreed that the SRO need not "
+                                    "hold one of the expected roles."})
+    sro_exception_agreed_on = DateField(
+        label="Date core members agreed the exception",
+        error_messages={"required": "Enter the date core members agreed the exception."})
 
     class Meta:
         model = Partnership
         fields = ["sro_exception_rationale", "sro_exception_agreed_on"]
-        widgets = {"sro_exception_rationale": forms.Textarea(attrs={"rows": 4})}
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("sro_exception_rationale", "").strip() and not cleaned.get(
-                "sro_exception_agreed_on"):
-            self.add_error("sro_exception_agreed_on", "Enter the date core members agreed it.")
-        return cleaned
 
 
 class RationaleForm(GovukModelForm):
+    footprint_rationale = forms.CharField(
+        label="Rationale for the footprint", widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Why these upper-tier local authorities (Appendix 1).",
+        error_messages={"required": "Enter the rationale for the footprint: why these "
+                                    "upper-tier local authorities."})
+
     class Meta:
         model = Partnership
         fields = ["footprint_rationale"]
-        widgets = {"footprint_rationale": forms.Textarea(attrs={"rows": 5})}
 
 
 class MilestoneCompletionForm(GovukModelForm):
-    completed_on = DateField(label="Date done")
+    completed_on = DateField(label="Date done",
+                             error_messages={"required": "Enter the date it was done."})
     link = forms.URLField(label="Link to the document (optional)", required=False,
                           assume_scheme="https")
 
@@ -146,3 +164,6 @@ class MilestoneCompletionForm(GovukModelForm):
         model = MilestoneCompletion
         fields = ["milestone_key", "completed_on", "evidence", "link"]
         labels = {"milestone_key": "Milestone", "link": "Link to the document (optional)"}
+        error_messages = {"evidence": {"required": "Enter what shows it was done, for example "
+                                                   "the document title or the meeting that "
+                                                   "agreed it."}}

@@ -75,6 +75,11 @@ class TermsOfReferenceForm(GovukForm):
 
     def clean(self):
         cleaned = super().clean()
+        if not cleaned.get("document") and "document" not in self.errors and not any(
+                cleaned.get(f"addressed_{content.key}") for content in self.contents):
+            self.add_error("document", "Upload the terms of reference document, or tick the "
+                                       "contents this version addresses: a version needs at "
+                                       "least one of them.")
         agreed, review = cleaned.get("agreed_on"), cleaned.get("review_due")
         if agreed and review and review <= agreed:
             self.add_error("review_due", "The review date must be after the date agreed.")
@@ -112,7 +117,8 @@ def people_in(partnership: Partnership, on, also=()) -> QuerySet[Person]:
     editing a record never loses someone who has since left)."""
     ids = {a.person_id for a in partnership.appointments.all() if a.is_current_on(on)}
     ids |= {person.pk for person in also if person is not None}
-    return Person.objects.filter(pk__in=ids).select_related("organisation").order_by("full_name")
+    return (Person.objects.filter(partnership=partnership, pk__in=ids)
+            .select_related("organisation").order_by("full_name"))
 
 
 class SubGroupForm(GovukModelForm):

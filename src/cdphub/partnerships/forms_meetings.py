@@ -24,8 +24,11 @@ class ActionRow:
 
 
 class MeetingForm(GovukForm):
-    held_on = DateField(label="Date of the meeting", help_text="For example, 14 3 2024.")
+    held_on = DateField(label="Date of the meeting", help_text="For example, 14 3 2024.",
+                        error_messages={"required": "Enter the date of the meeting."})
     title = forms.CharField(label="Meeting", max_length=200, initial="Partnership board",
+                            error_messages={"required": "Enter the name of the meeting, for "
+                                                        "example Partnership board."},
                             help_text="For example, Partnership board or Treatment and recovery "
                                       "group.")
     attendees = PeopleChoiceField(

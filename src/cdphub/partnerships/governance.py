@@ -18,7 +18,7 @@ from django.db.models import Max
 
 from cdphub.framework import Entry, guidance
 
-from .actions import RegisterError
+from .actions import RegisterError, check_person
 from .governance_map import BodyLink, GovernanceStructure, GroupNode
 from .models import Partnership, Person, SubGroup, TermsOfReference, TermsOfReferenceItem
 
@@ -151,6 +151,9 @@ def save_sub_group(sub_group: SubGroup, *, members: Iterable[Person]) -> SubGrou
         with transaction.atomic():
             partnership = Partnership.objects.select_for_update().get(pk=sub_group.partnership_id)
             groups = partnership.sub_groups.all()
+            check_person(partnership, sub_group.chair, "chair")
+            for member in members:
+                check_person(partnership, member, "members")
             if groups.filter(name__iexact=sub_group.name).exclude(pk=sub_group.pk).exists():
                 raise RegisterError(f"There is already a sub-group called {sub_group.name}. "
                                     "Choose another name.", "name")

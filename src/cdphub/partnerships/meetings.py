@@ -12,6 +12,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q
 
 from cdphub.framework import Entry, guidance
 
+from .actions import check_person
 from .models import Action, Appointment, Decision, Meeting, Partnership, Person
 
 OPEN_STATUSES = (Action.Status.OPEN, Action.Status.IN_PROGRESS)
@@ -74,7 +75,13 @@ def record_meeting(*, partnership: Partnership, held_on: dt.date, title: str,
                    attendees: Iterable[Person] = (), notes: str = "",
                    decisions: Iterable[str] = (),
                    actions: Iterable[NewAction] = ()) -> Meeting:
-    """A meeting with its attendees, decisions and new actions, all or nothing."""
+    """A meeting with its attendees, decisions and new actions, all or nothing. Attendees
+    and owners must be the partnership's own people (``RegisterError`` otherwise)."""
+    attendees, actions = list(attendees), list(actions)
+    for person in attendees:
+        check_person(partnership, person, "attendees")
+    for action in actions:
+        check_person(partnership, action.owner, "owner")
     with transaction.atomic():
         meeting = Meeting.objects.create(partnership=partnership, held_on=held_on,
                                          title=title.strip(), notes=notes.strip())

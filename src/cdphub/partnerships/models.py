@@ -172,8 +172,15 @@ class Organisation(models.Model):
 
 
 class Person(models.Model):
-    """Someone who takes part in a partnership (they need not have a cdphub account)."""
+    """Someone who takes part in a partnership (they need not have a cdphub account).
 
+    A person record belongs to one partnership: its members may edit it, and nothing another
+    partnership does can change or show it. Someone who takes part in two partnerships has a
+    record in each.
+    """
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE,
+                                    related_name="people")
     full_name = models.CharField(max_length=200)
     job_title = models.CharField(max_length=200, blank=True)
     organisation = models.ForeignKey(Organisation, null=True, blank=True,

@@ -576,13 +576,13 @@ def import_rows(rows: list[ImportRow], *, valid_from: dt.date) -> list[Partnersh
                 for prefix, contact in [("sro", row.sro), *row.leads.items()]:
                     column = f"{prefix}_name"
                     actions.appoint(
-                        partnership=partnership, person=_person(contact),
+                        partnership=partnership, person=_person(partnership, contact),
                         position=ROLES[prefix], sector=_sector(contact), start_date=valid_from,
                         sro_role=row.sro_role if prefix == "sro" else "")
                 column = "core_partners_agreed"
                 for contact in row.core_partners:
                     actions.appoint(
-                        partnership=partnership, person=_person(contact),
+                        partnership=partnership, person=_person(partnership, contact),
                         position=Position.CORE_MEMBER, sector=_sector(contact),
                         start_date=valid_from, agreed_proposal=True)
             except actions.RegisterError as error:
@@ -614,12 +614,15 @@ def _sector(contact: Contact) -> str:
     return organisation.sector
 
 
-def _person(contact: Contact) -> Person:
-    """The person with this email address, or a new one. Details the register already holds
-    are kept; blanks are filled in from the file."""
-    person = Person.objects.filter(email__iexact=contact.email).first() if contact.email else None
+def _person(partnership: Partnership, contact: Contact) -> Person:
+    """The partnership's person with this email address (the same person named twice in a
+    row, say as SRO and a core partner), or a new one. Details already held are kept; blanks
+    are filled in from the file. People of other partnerships are never matched."""
+    person = Person.objects.filter(partnership=partnership, email__iexact=contact.email) \
+        .order_by("pk").first() if contact.email else None
     if person is None:
-        return Person.objects.create(full_name=contact.name, job_title=contact.job_title,
+        return Person.objects.create(partnership=partnership, full_name=contact.name,
+                                     job_title=contact.job_title,
                                      organisation=_organisation(contact.organisation),
                                      email=contact.email)
     changed = []

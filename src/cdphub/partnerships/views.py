@@ -25,7 +25,7 @@ from .forms import (
     RationaleForm,
     SroExceptionForm,
 )
-from .models import Appointment, FootprintChange, Organisation, Partnership, Person
+from .models import Appointment, FootprintChange, Partnership
 from .sections import sections_for
 from .status import (
     core_coverage,
@@ -208,7 +208,11 @@ def appoint(request, partnership: Partnership, slug: str):
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                person = _find_or_create_person(data)
+                person = actions.find_or_create_person(
+                    partnership=partnership, full_name=data["full_name"],
+                    job_title=data.get("job_title", ""),
+                    organisation=data.get("organisation", ""), email=data.get("email", ""),
+                    sector=data["sector"])
                 actions.appoint(
                     partnership=partnership, person=person, position=data["position"],
                     sector=data["sector"], start_date=data["start_date"],
@@ -221,26 +225,6 @@ def appoint(request, partnership: Partnership, slug: str):
             return redirect("partnerships:people", partnership.slug)
     return render(request, "partnerships/appoint.html",
                   _context(request, partnership, "people", form=form))
-
-
-def _find_or_create_person(data) -> Person:
-    organisation = None
-    if data.get("organisation"):
-        organisation, _ = Organisation.objects.get_or_create(
-            name=data["organisation"].strip(), defaults={"sector": data["sector"]})
-    person = None
-    if data.get("email"):
-        person = Person.objects.filter(email__iexact=data["email"]).first()
-    if person is None:
-        person = Person.objects.create(full_name=data["full_name"].strip(),
-                                       job_title=data.get("job_title", ""),
-                                       organisation=organisation, email=data.get("email", ""))
-    else:
-        person.full_name = data["full_name"].strip()
-        person.job_title = data.get("job_title", "") or person.job_title
-        person.organisation = organisation or person.organisation
-        person.save()
-    return person
 
 
 def _appointment(slug: str, pk: int) -> Appointment:

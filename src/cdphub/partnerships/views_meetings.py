@@ -11,6 +11,7 @@ from cdphub.core.access import access
 from cdphub.core.clock import today
 from cdphub.framework import guidance
 
+from .actions import RegisterError
 from .forms_meetings import ActionStatusForm, MeetingForm
 from .meetings import (
     core_sectors_present,
@@ -22,7 +23,7 @@ from .meetings import (
     with_overdue,
 )
 from .models import Action, Partnership
-from .views import _context, _partnership
+from .views import _apply_error, _context, _partnership
 
 READ = "partnerships.view_partnership"
 EDIT = "partnerships.change_partnership"
@@ -51,12 +52,17 @@ def meeting_create(request, partnership: Partnership, slug: str):
     form = MeetingForm(data=request.POST or None, partnership=partnership, on=today())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        meeting = record_meeting(
-            partnership=partnership, held_on=data["held_on"], title=data["title"],
-            attendees=data["attendees"], notes=data["notes"],
-            decisions=form.decision_texts(), actions=form.new_actions())
-        messages.success(request, f"The meeting on {meeting.held_on:%-d %B %Y} is recorded.")
-        return redirect("partnerships:meeting-detail", slug, meeting.pk)
+        try:
+            meeting = record_meeting(
+                partnership=partnership, held_on=data["held_on"], title=data["title"],
+                attendees=data["attendees"], notes=data["notes"],
+                decisions=form.decision_texts(), actions=form.new_actions())
+        except RegisterError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request,
+                             f"The meeting on {meeting.held_on:%-d %B %Y} is recorded.")
+            return redirect("partnerships:meeting-detail", slug, meeting.pk)
     return render(request, "partnerships/meetings/meeting_form.html",
                   _context(request, partnership, "meetings", form=form))
 
