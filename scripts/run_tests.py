@@ -14,7 +14,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SUMMARY = re.compile(r"=+ (?P<body>.*?) in [\d.]+s")
+# pytest's last line: "==== 3 passed, 1 skipped in 2.0s ====", or with -q just
+# "3 passed, 1 skipped in 2.0s".
+SUMMARY = re.compile(r"^(=+ )?(?P<body>\d+ (passed|failed|errors?|skipped|deselected)\b.*?) "
+                     r"in [\d.]+s")
 
 
 def run(label: str, env_extra: dict[str, str], args: list[str]) -> tuple[int, dict[str, int]]:
