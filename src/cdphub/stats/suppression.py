@@ -274,26 +274,28 @@ class _Sums:
         a_eq = sparse.vstack(blocks).tocsr() if blocks else None
         b_eq = np.concatenate(constants) if blocks else None
         # Targets: each hidden count, and each complement; a part is at most its whole.
-        targets, ub_rows = [], []
+        targets, what, ub_rows = [], [], []  # what: (cell, published column) per target
         for k in range(k_base):
-            finite = np.isfinite(self.x[cells, k])
-            targets += [{k * h + j: 1.0} for j in np.flatnonzero(finite)]
-        for a, b in self.complements:
+            finite = np.flatnonzero(np.isfinite(self.x[cells, k]))
+            targets += [{k * h + j: 1.0} for j in finite]
+            what += [(int(cells[j]), k) for j in finite]
+        for number, (a, b) in enumerate(self.complements):
             both = np.isfinite(self.x[cells, a]) & np.isfinite(self.x[cells, b])
             for j in np.flatnonzero(both):
-                expression = {b * h + j: 1.0, a * h + j: -1.0}
-                targets.append(expression)
+                targets.append({b * h + j: 1.0, a * h + j: -1.0})
+                what.append((int(cells[j]), k_base + number))
                 ub_rows.append({a * h + j: 1.0, b * h + j: -1.0})
         a_ub = _matrix(ub_rows, n_vars) if ub_rows else None
         b_ub = np.zeros(len(ub_rows)) if ub_rows else None
         small = _small_maxima(n_vars, a_eq, b_eq, a_ub, b_ub, targets)
-        return sorted({int(cells[next(iter(targets[t])) % h]) for t in small})
+        return sorted({what[t] for t in small})
 
-    def mend(self, hidden: np.ndarray, disclosed: list[int]) -> np.ndarray:
-        """Hide, for each disclosed cell, one shown cell of a sum it is in: a part rather than
-        a total, one whose count is 5 or more, the smallest such."""
+    def mend(self, hidden: np.ndarray, disclosed: list[tuple[int, int]]) -> np.ndarray:
+        """Hide, for each disclosed count (a cell and a published column), one shown cell of
+        a sum it is in: a part rather than a total, one whose same count is 5 or more, the
+        smallest such."""
         hidden = hidden.copy()
-        for cell in disclosed:
+        for cell, column in disclosed:
             sums = self.by_cell.indices[self.by_cell.indptr[cell]:self.by_cell.indptr[cell + 1]]
             row = np.unique(np.concatenate(
                 [self.members.indices[self.members.indptr[s]:self.members.indptr[s + 1]]
@@ -301,7 +303,7 @@ class _Sums:
             candidates = row[~hidden[row]]
             if not len(candidates):
                 continue
-            counts_here = self.filled[candidates, 0]
+            counts_here = self.filled[candidates, column]
             order = np.lexsort((candidates, counts_here, counts_here < SMALL_ENOUGH,
                                 self.total_count[candidates]))
             hidden[candidates[order[0]]] = True
