@@ -417,6 +417,19 @@ def test_a_5mb_cell_is_named_and_never_echoed_whole(metrics, client, world):
     assert "9" * 1000 not in report and len(report) < 10_000
 
 
+def test_an_unexpected_stop_does_not_echo_a_huge_message(metrics):
+    """The last resort ("The load stopped unexpectedly (…)") cuts the error's text short too."""
+    huge = RuntimeError("z" * 5_000_000)
+    with mock.patch.object(loading, "check_file", side_effect=huge), \
+            pytest.raises(RuntimeError):
+        load_bytes(csv_bytes(L))
+    load = DataLoad.objects.get()
+    assert load.status == DataLoad.Status.FAILED
+    message = load.errors[0]["message"]
+    assert message.startswith("The load stopped unexpectedly (RuntimeError: zzz")
+    assert "(5,000,000 characters in all)" in message and len(message) < 600
+
+
 def test_a_long_cell_quoted_in_a_message_is_cut_to_200_characters(metrics):
     load = load_bytes(csv_bytes(f"continuity_of_care,E06000001,{FY19},," + "x" * 1000
                                 + ",100"))

@@ -1716,7 +1716,8 @@ def _run_load(load, *, metric_key: str | None, progress: Callable | None,
     except Exception as exc:
         _fail(load, [{"row": None, "column": "",
                       "message": f"The load stopped unexpectedly ({exc.__class__.__name__}: "
-                      f"{exc}). Nothing was stored. Try again, or report the problem."}], 1)
+                      f"{shown(exc)}). Nothing was stored. Try again, or report the problem."}],
+              1)
         raise
     load.rows_read = checked.rows_read
     load.warnings = checked.report.warnings
@@ -1738,7 +1739,8 @@ def _run_load(load, *, metric_key: str | None, progress: Callable | None,
     except Exception as exc:
         _fail(load, [{"row": None, "column": "",
                       "message": f"The load stopped unexpectedly ({exc.__class__.__name__}: "
-                      f"{exc}). Nothing was stored. Try again, or report the problem."}], 1)
+                      f"{shown(exc)}). Nothing was stored. Try again, or report the problem."}],
+              1)
         raise
     return load
 
