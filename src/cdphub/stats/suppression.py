@@ -237,21 +237,35 @@ class _Sums:
             unknown = new
         return unknown
 
-    def disclosed(self, hidden: np.ndarray) -> list[int]:
-        """Hidden cells with a count the sums bound below 5 (and above 0), by LP: the
-        attacker's best bounds, all sums used at once."""
+    def disclosed(self, hidden: np.ndarray) -> list[tuple[int, int]]:
+        """Hidden counts (cell, published column) that the sums bound below 5 (and above 0),
+        by LP: the attacker's best bounds, all sums used at once.
+
+        Only counts that are below 5 can be bounded below 5 (the true figures are one
+        answer the attacker must allow), so only those are maximised; the LP has the
+        columns they need (a proportion's numerator and denominator together, since the
+        numerator is at most the denominator)."""
         from scipy import sparse
 
         cells = np.flatnonzero(hidden)
-        if not len(cells):
-            return []
         k_base = self.base_columns
+        below = np.isfinite(self.x[cells]) & (self.x[cells] < SMALL_ENOUGH)
+        wanted = [(j, k) for k in range(self.x.shape[1]) for j in np.flatnonzero(below[:, k])]
+        if not wanted:
+            return []
+        columns = {k for _j, k in wanted if k < k_base}
+        pairs = []
+        for number, (a, b) in enumerate(self.complements):
+            if {a, b} & columns or any(k == k_base + number for _j, k in wanted):
+                columns |= {a, b}
+                pairs.append((number, a, b))
+        columns = sorted(columns)
         h = len(cells)
-        variable = np.full(len(hidden), -1)
-        variable[cells] = np.arange(h)
+        block_of = {k: i for i, k in enumerate(columns)}
+        n_vars = h * len(columns)
         signed = (self.members - 2 * self.parts).tocsr()  # +1 total, −1 part
         blocks, constants = [], []
-        for k in range(k_base):
+        for k in columns:
             use = self.valid[:, k] & self.live
             block = signed[use]
             on_hidden = block[:, cells]
@@ -265,30 +279,29 @@ class _Sums:
             implicit = ~self.has_total[use]
             constant = np.where(implicit, constant - self.parts[use] @ self.filled[:, k],
                                 constant)
-            blocks.append(sparse.hstack([sparse.csr_matrix((on_hidden.shape[0], h * k)),
-                                         on_hidden,
-                                         sparse.csr_matrix((on_hidden.shape[0],
-                                                            h * (k_base - 1 - k)))])[keep])
+            at = block_of[k]
+            blocks.append(sparse.hstack([
+                sparse.csr_matrix((on_hidden.shape[0], h * at)), on_hidden,
+                sparse.csr_matrix((on_hidden.shape[0], h * (len(columns) - 1 - at)))])[keep])
             constants.append(constant[keep])
-        n_vars = h * k_base
         a_eq = sparse.vstack(blocks).tocsr() if blocks else None
         b_eq = np.concatenate(constants) if blocks else None
-        # Targets: each hidden count, and each complement; a part is at most its whole.
-        targets, what, ub_rows = [], [], []  # what: (cell, published column) per target
-        for k in range(k_base):
-            finite = np.flatnonzero(np.isfinite(self.x[cells, k]))
-            targets += [{k * h + j: 1.0} for j in finite]
-            what += [(int(cells[j]), k) for j in finite]
-        for number, (a, b) in enumerate(self.complements):
-            both = np.isfinite(self.x[cells, a]) & np.isfinite(self.x[cells, b])
-            for j in np.flatnonzero(both):
-                targets.append({b * h + j: 1.0, a * h + j: -1.0})
-                what.append((int(cells[j]), k_base + number))
-                ub_rows.append({a * h + j: 1.0, b * h + j: -1.0})
+        # A part is at most its whole; a complement is the whole less the part.
+        ub_rows = [{block_of[a] * h + j: 1.0, block_of[b] * h + j: -1.0}
+                   for _n, a, b in pairs for j in range(h)
+                   if np.isfinite(self.x[cells[j], a]) and np.isfinite(self.x[cells[j], b])]
+        complement = {k_base + number: (a, b) for number, a, b in pairs}
+        targets = []
+        for j, k in wanted:
+            if k < k_base:
+                targets.append({block_of[k] * h + j: 1.0})
+            else:
+                a, b = complement[k]
+                targets.append({block_of[b] * h + j: 1.0, block_of[a] * h + j: -1.0})
         a_ub = _matrix(ub_rows, n_vars) if ub_rows else None
         b_ub = np.zeros(len(ub_rows)) if ub_rows else None
         small = _small_maxima(n_vars, a_eq, b_eq, a_ub, b_ub, targets)
-        return sorted({what[t] for t in small})
+        return sorted({(int(cells[wanted[t][0]]), wanted[t][1]) for t in small})
 
     def mend(self, hidden: np.ndarray, disclosed: list[tuple[int, int]]) -> np.ndarray:
         """Hide, for each disclosed count (a cell and a published column), one shown cell of
