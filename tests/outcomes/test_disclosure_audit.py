@@ -62,6 +62,10 @@ def published(django_db_setup, django_db_blocker):
         sign_in(member, User.objects.get(email=MEMBER))
         values = {key: _read_values(central, key) for key in metrics}
         public = {key: _read_values(anonymous, key) for key in metrics}
+        # The public pages with figures: the national commitments (England's latest figure).
+        response = anonymous.get("/outcomes/commitments.csv")
+        assert response.status_code == 200
+        commitments = response.content.decode("utf-8-sig")
         slug = Partnership.objects.get(memberships__user__email=MEMBER).slug
         downloads = {}
         for key in metrics:
@@ -82,7 +86,7 @@ def published(django_db_setup, django_db_blocker):
         transaction.set_rollback(True)
     print(f"demo built in {built:.0f} s, read in {time.perf_counter() - started - built:.0f} s")
     return {"metrics": metrics, "values": values, "public": public, "downloads": downloads,
-            "geography": Geography(places, coverages)}
+            "commitments": commitments, "geography": Geography(places, coverages)}
 
 
 def _key(item: dict) -> tuple:
@@ -170,6 +174,28 @@ def test_signed_out_readers_see_the_same_figures(published):
                 f: theirs[f] for f in (*FIGURES, "suppressed")}
             compared += 1
     assert compared > 40_000
+
+
+def test_the_public_commitments_show_only_published_england_figures(published):
+    """Signed out, the national commitments page gives England's latest figure for each
+    commitment's metric: each is the API's published figure for England."""
+    england = {}
+    for key, items in published["public"].items():
+        for item in items:
+            if item["area"]["code"] == "E92000001" and item["breakdown"] == "" \
+                    and not item["suppressed"]:
+                england.setdefault(key, set()).add(item["value"])
+    names = {m.name: key for key, m in published["metrics"].items()}
+    checked = 0
+    for row in csv.DictReader(io.StringIO(published["commitments"])):
+        cell = (row.get("Latest England figure") or "").replace(",", "")
+        key = names.get(row.get("Measured by"))
+        if not cell or key is None:
+            continue
+        assert any(math.isclose(float(cell), v, rel_tol=1e-6, abs_tol=0.06)
+                   for v in england.get(key, ())), row
+        checked += 1
+    assert checked >= 3
 
 
 def test_a_members_downloads_show_no_small_count(published):
