@@ -326,3 +326,16 @@ def test_the_security_code_input_keeps_its_width_class():
         token = Markup(str(form_class())).by_id("id_token")
         assert {"govuk-input", width} <= token.classes, (form_class.__name__, token.classes)
         assert token.attrs["autocomplete"] == "one-time-code"
+
+
+def test_a_question_label_makes_a_plain_required_message():
+    """'What is in the file?' once gave 'Choose what is in the file?.'"""
+
+    class Question(GovukForm):
+        kind = forms.ChoiceField(label="What is in the file?", choices=[("a", "A")],
+                                 widget=forms.RadioSelect)
+        note = forms.CharField(label="Your note:")
+
+    form = Question(data={})
+    assert form.errors["kind"] == ["Choose what is in the file."]
+    assert form.errors["note"] == ["Enter your note."]

@@ -137,7 +137,7 @@ class GovukFormMixin:
             if field.error_messages.get("required") != forms.Field.default_error_messages[
                     "required"]:
                 continue
-            label = str(field.label or "this").strip()
+            label = str(field.label or "this").strip().rstrip("?.:").strip()
             label = label[0].lower() + label[1:] if label[:2] != label[:2].upper() else label
             verb = "Choose" if isinstance(field, (forms.ChoiceField, forms.ModelChoiceField,
                                                   forms.BooleanField)) else "Enter"
