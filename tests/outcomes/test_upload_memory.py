@@ -26,7 +26,7 @@ LIMIT_MB = 300
 CHILD = PEAK_MB + textwrap.dedent("""
     import sys
     from pathlib import Path
-    from cdphub.outcomes.loading import MetricInfo, Reference, areas_frame, check_file
+    from cdphub.outcomes.loading import MetricInfo, Options, Reference, areas_frame, check_file
 
     reference = Reference(
         {"continuity_of_care": MetricInfo(1, "continuity_of_care", "Continuity", "proportion",
@@ -36,7 +36,9 @@ CHILD = PEAK_MB + textwrap.dedent("""
         areas_frame([(f"E06{i:06d}", i + 1, "utla", f"Area {i}", None, None)
                      for i in range(2000)]))
     name = sys.argv[1]
-    checked = check_file(Path(name), Path(name).name, reference)
+    options = (Options(format="fingertips", metric_key="continuity_of_care")
+               if "fingertips" in name else Options())
+    checked = check_file(Path(name), Path(name).name, reference, options)
     figures = 0 if checked.frame is None else checked.frame.height
     print(f"{peak_mb()}\\t{checked.rows_read}\\t{figures}\\t{checked.report.error_count}\\t"
           f"{checked.report.errors[:1]}")
@@ -108,6 +110,44 @@ def long_file(path: Path, rows: int) -> None:
     }).write_csv(path)
 
 
+FINGERTIPS_HEADER = (
+    "Indicator ID,Indicator Name,Parent Code,Parent Name,Area Code,Area Name,Area Type,Sex,Age,"
+    "Category Type,Category,Time period,Value,Lower CI 95.0 limit,Upper CI 95.0 limit,"
+    "Lower CI 99.8 limit,Upper CI 99.8 limit,Count,Denominator,Value note,Recent Trend,"
+    "Compared to England value or percentiles,Column not used,Time period Sortable,New data,"
+    "Compared to goal,Time period range").split(",")
+
+
+def fingertips_file(path: Path, rows: int) -> None:
+    """A Fingertips export of one indicator (all 27 columns): 2,000 areas, 100 financial
+    years, male and female, about 230 bytes a row."""
+    index = np.arange(rows)
+    year = 1950 + index // 2 % 100
+    count = (index * 7919 % 1000).astype(float)
+    denominator = count + 1 + index * 104729 % 5000
+    value = np.round(count / denominator * 100, 6)
+    columns = {name: np.full(rows, "") for name in FINGERTIPS_HEADER}
+    columns.update({
+        "Indicator ID": np.full(rows, "93517"),
+        "Indicator Name": np.full(rows, "Proportion of opiates and/or crack cocaine users "
+                                        "(i.e. OCU) not in treatment (%)"),
+        "Parent Code": np.full(rows, "E92000001"), "Parent Name": np.full(rows, "England"),
+        "Area Code": np.array(AREAS)[index // 200],
+        "Area Name": np.char.add("Area ", (index // 200).astype(str)),
+        "Area Type": np.full(rows, "UA"), "Sex": np.array(["Male", "Female"])[index % 2],
+        "Age": np.full(rows, "15-64 yrs"),
+        "Time period": np.char.add(np.char.add(year.astype(str), "/"),
+                                   np.char.zfill(((year + 1) % 100).astype(str), 2)),
+        "Value": value.astype(str), "Lower CI 95.0 limit": np.round(value * 0.9, 6).astype(str),
+        "Upper CI 95.0 limit": np.round(value * 1.1, 6).astype(str),
+        "Count": count.astype(str), "Denominator": denominator.astype(str),
+        "Compared to England value or percentiles": np.full(rows, "Not compared"),
+        "Time period Sortable": np.char.add(year.astype(str), "0000"),
+        "Time period range": np.full(rows, "1y"),
+    })
+    pl.DataFrame(columns).write_csv(path)
+
+
 def long_workbook(path: Path, rows: int) -> None:
     """The long format as an Excel sheet (text and numbers in cells as Excel writes them),
     its sheet written straight into the workbook (openpyxl would take minutes)."""
@@ -136,7 +176,7 @@ def long_workbook(path: Path, rows: int) -> None:
                                   write))
 
 
-@pytest.mark.parametrize("kind", ["records.csv", "long.csv", "long.xlsx"])
+@pytest.mark.parametrize("kind", ["records.csv", "long.csv", "fingertips.csv", "long.xlsx"])
 def test_large_legitimate_files_are_checked_in_bounded_memory(tmp_path, kind):
     """A file near the upload limit (100 MB; for CSV also near the limit of 1,048,576 rows)
     is read, checked and counted by a process whose peak resident size stays under 300 MB,
@@ -149,6 +189,9 @@ def test_large_legitimate_files_are_checked_in_bounded_memory(tmp_path, kind):
     elif kind == "long.csv":
         rows = figures = 1_048_000
         long_file(path, rows)
+    elif kind == "fingertips.csv":
+        rows = figures = 400_000  # 27 columns: 10.8 million cells
+        fingertips_file(path, rows)
     else:
         rows = figures = 100_000
         long_workbook(path, rows)

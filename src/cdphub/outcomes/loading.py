@@ -959,7 +959,7 @@ def _breakdown(columns: dict[str, str]) -> pl.Expr:
         return pl.lit("")
     parts = []
     for dimension in sorted(columns):
-        value = pl.col(columns[dimension])
+        value = pl.col(columns[dimension]).cast(pl.String)
         parts.append(pl.when(value.is_null() | value.str.to_lowercase().is_in(TOTAL_WORDS))
                      .then(None).otherwise(pl.lit(f"{dimension}=") + value))
     return pl.concat_str(parts, separator=";", ignore_nulls=True).fill_null("")
@@ -1476,22 +1476,29 @@ def _codes(frame: pl.DataFrame, columns: Iterable[str]) -> list[pl.Expr]:
             for c in columns]
 
 
-def _check_duplicates(frame: pl.DataFrame, report: Report, columns: str) -> None:
-    """An error for every row that repeats an earlier row's metric, area, period, breakdown
-    and age band. The rows' keys are hashed and sorted first (8 bytes a row): only rows
-    whose hash repeats are compared in full."""
-    complete = pl.all_horizontal([pl.col(k).is_not_null() for k in KEY_COLUMNS])
-    hashes = frame.select(pl.when(complete).then(pl.struct(_codes(frame, KEY_COLUMNS)).hash())
+def _repeats(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """The rows (``row`` and ``first_row``) whose values in ``columns``, all given, repeat
+    an earlier row's. The rows' values are hashed and sorted first (8 bytes a row): only
+    rows whose hash repeats are compared in full."""
+    complete = pl.all_horizontal([pl.col(k).is_not_null() for k in columns])
+    hashes = frame.select(pl.when(complete).then(pl.struct(_codes(frame, columns)).hash())
                           .alias("hash"))
     repeated = (hashes.drop_nulls().sort("hash")
                 .filter(pl.col("hash") == pl.col("hash").shift(1)).get_column("hash"))
     if repeated.is_empty():
-        return
+        return pl.DataFrame(schema={"row": frame.schema["row"], "first_row": frame.schema["row"]})
     maybe = hashes.select(pl.col("hash").is_in(repeated.implode()).fill_null(False)).to_series()
-    keyed = frame.filter(maybe).select("row", *KEY_COLUMNS).with_columns(
-        pl.col("row").min().over(list(KEY_COLUMNS)).alias("first_row"))
+    return (frame.filter(maybe).select("row", *columns)
+            .with_columns(pl.col("row").min().over(columns).alias("first_row"))
+            .filter(pl.col("row") != pl.col("first_row")).select("row", "first_row")
+            .sort("row"))
+
+
+def _check_duplicates(frame: pl.DataFrame, report: Report, columns: str) -> None:
+    """An error for every row that repeats an earlier row's metric, area, period, breakdown
+    and age band."""
     report.errors_where(
-        keyed, pl.col("row") != pl.col("first_row"), columns,
+        _repeats(frame, list(KEY_COLUMNS)), pl.col("row").is_not_null(), columns,
         lambda r: f"Row {r['row']} repeats row {r['first_row']}: the same metric, area, "
         "period, breakdown and age band appear twice. Remove one of the two rows, or correct "
         "the one that is wrong.")
@@ -1635,6 +1642,15 @@ class _Fingertips(_Checker):
                          "the metric (the metric field, or --metric KEY on the command line).")
         self.indicator = None  # the file's first indicator
         self.periods: dict[str, tuple[dt.date, dt.date] | None] = {}
+        self.skipped: tuple[int, list[int]] = (0, [])  # rows with no figures: the first 10
+        self.missing: tuple[int, dict | None] = (0, None)  # rows with a numerator alone
+        self.names = {"metric": cols.get("indicator_id", "Indicator ID"),
+                      "area_code": cols.get("area_code", "Area Code"),
+                      "period": cols.get("period", "Time period"),
+                      "numerator": cols.get("numerator", "Count"),
+                      "denominator": cols.get("denominator", "Denominator")}
+        for limit in NUMBER_COLUMNS[2:]:
+            self.names[limit] = cols.get(limit, FINGERTIPS_COLUMNS[limit])
 
     def add(self, batch):
         cols, report = self.cols, self.report
@@ -1676,17 +1692,32 @@ class _Fingertips(_Checker):
             lambda r: f"'{shown(r[period_column])}' is not a time period we recognise. Use the "
             "forms Fingertips uses: 2019/20 (financial year), 2020 (calendar year), 2017 - 19 "
             "(three years pooled) or 2019/20 Q1.")
+        frame = frame.with_columns(
+            pl.lit(self.options.metric_key).alias("metric"),
+            pl.col(cols["area_code"]).str.to_uppercase().alias("area_code"),
+            pl.col(period_column).alias("period_label"))
+        # Rows with nothing published (suppressed figures) are left out.
+        empty = pl.all_horizontal([pl.col(n).is_null() for n in NUMBER_COLUMNS]) & ~pl.col(
+            "_bad_number")
+        skipped = frame.filter(empty).get_column("row")
+        self.skipped = (self.skipped[0] + skipped.len(),
+                        [*self.skipped[1], *skipped.head(10 - len(self.skipped[1])).to_list()])
+        frame = frame.filter(~empty)
+        frame = _check_rows(frame, self.reference, self.options, report, self.names,
+                            figures=True)
+        count, first = _missing_denominators(frame)
+        self.missing = (self.missing[0] + count, self.missing[1] or first)
         kept = [cols[k] for k in ("sex", "age", "category_type", "category") if k in cols]
         self.parts.append(_compact(frame.select(
-            "row", pl.col(cols["area_code"]).str.to_uppercase().alias("area_code"),
-            pl.col(period_column).alias("period_label"), "period_start", "period_end",
-            *kept, *NUMBER_COLUMNS, "_bad_number")))
+            *(pl.col(c).cast(pl.Int32) if c in ("row", "metric_id", "area_id") else c
+              for c in FIGURE_COLUMNS if c not in ("breakdown", "age_band", *NUMBER_COLUMNS)),
+            *kept, *(n for n in NUMBER_COLUMNS if n in cols), _step().alias("step"))))
 
     def finish(self, progress):
         cols, report, checked = self.cols, self.report, self.checked
         if not self.parts:
             return checked
-        frame = _concat(self.parts).with_columns(pl.col(pl.Categorical).cast(pl.String))
+        frame = _concat(self.parts)
         self.parts = []
         # Breakdowns: Sex ("Persons" is the total), Age (the indicator's one age group, or
         # "All ages", is the total) and Category Type/Category.
@@ -1694,7 +1725,7 @@ class _Fingertips(_Checker):
         if "sex" in cols:
             breakdown_columns["sex"] = cols["sex"]
         if "age" in cols:
-            ages = frame.get_column(cols["age"]).drop_nulls().unique().to_list()
+            ages = frame.get_column(cols["age"]).drop_nulls().unique().cast(pl.String).to_list()
             if len(ages) > 1:
                 breakdown_columns["age"] = cols["age"]
             elif ages:
@@ -1703,49 +1734,32 @@ class _Fingertips(_Checker):
         extra = []
         if "category" in cols and "category_type" in cols:
             category_types = (frame.get_column(cols["category_type"]).drop_nulls().unique()
-                              .to_list())
+                              .cast(pl.String).to_list())
             for category_type in sorted(category_types):
                 name = f"_category_{_slug(category_type)}"
                 extra.append(pl.when(pl.col(cols["category_type"]) == category_type)
                              .then(pl.col(cols["category"])).alias(name))
                 breakdown_columns[_slug(category_type)] = name
         frame = frame.with_columns(*extra)
-        frame = frame.with_columns(
-            pl.lit(self.options.metric_key).alias("metric"),
-            _breakdown(breakdown_columns).alias("breakdown"),
-            pl.lit("").alias("age_band"))
-        # Rows with nothing published (suppressed figures) are left out, and a row repeated
-        # exactly (an area listed under two area types) is loaded once.
-        empty = pl.all_horizontal([pl.col(n).is_null() for n in NUMBER_COLUMNS]) & ~pl.col(
-            "_bad_number")
-        skipped = frame.filter(empty)
-        if skipped.height:
-            rows = ", ".join(str(r) for r in skipped.get_column("row").head(10).to_list())
-            report.warn(skipped.row(0, named=True)["row"], cols.get("value", "Value"),
-                        f"{plural(skipped.height, 'row has', 'rows have')} no figures "
-                        f"(suppressed or not published) and "
-                        f"{'was' if skipped.height == 1 else 'were'} not loaded: "
-                        f"row{'s' if skipped.height > 1 else ''} {rows}"
-                        f"{' …' if skipped.height > 10 else ''}.")
-            frame = frame.filter(~empty)
-        repeats = frame.with_columns(
-            pl.col("row").min().over([*KEY_COLUMNS, *NUMBER_COLUMNS])
-            .alias("first_row")).filter(pl.col("row") != pl.col("first_row"))
+        frame = _compact(frame.with_columns(_breakdown(breakdown_columns).alias("breakdown"),
+                                            pl.lit("").alias("age_band")))
+        count, rows = self.skipped
+        if count:
+            report.warn(rows[0], cols.get("value", "Value"),
+                        f"{plural(count, 'row has', 'rows have')} no figures (suppressed or "
+                        f"not published) and {'was' if count == 1 else 'were'} not loaded: "
+                        f"row{'s' if count > 1 else ''} {', '.join(map(str, rows))}"
+                        f"{' …' if count > 10 else ''}.")
+        # A row repeated exactly (an area listed under two area types) is loaded once.
+        numbers = [n for n in NUMBER_COLUMNS if n in frame.columns]
+        repeats = _repeats(frame, [*KEY_COLUMNS, *numbers])
         if repeats.height:
-            report.warn(repeats.row(0, named=True)["row"], "",
+            report.warn(repeats.get_column("row")[0], "",
                         f"{plural(repeats.height, 'row repeats', 'rows repeat')} an earlier "
                         "row exactly (Fingertips lists an area once for each area type it "
                         "belongs to): each figure was loaded once.")
-            frame = frame.join(repeats.select("row"), on="row", how="anti")
-        progress(46, f"Checking {frame.height:,} rows: metrics and areas", "check")
-        names = {"metric": cols.get("indicator_id", "Indicator ID"),
-                 "area_code": cols["area_code"], "period": cols["period"],
-                 "numerator": cols.get("numerator", "Count"),
-                 "denominator": cols.get("denominator", "Denominator")}
-        for limit in NUMBER_COLUMNS[2:]:
-            names[limit] = cols.get(limit, FINGERTIPS_COLUMNS[limit])
-        frame = _check_rows(frame, self.reference, self.options, report, names, figures=True)
-        _warn_missing_denominators(report, names["denominator"], *_missing_denominators(frame))
+            frame = frame.join(repeats, on="row", how="anti")
+        _warn_missing_denominators(report, self.names["denominator"], *self.missing)
         progress(48, "Checking for repeated rows and gaps", "check")
         key_columns = ", ".join(cols[k] for k in ("area_code", "sex", "age", "category_type",
                                                   "category", "period") if k in cols)
