@@ -2166,8 +2166,18 @@ def _insert_observations(chunk: pl.DataFrame, load_id: int) -> None:
         cursor.executemany(sql, rows)
 
 
-def _current_keys(metric_ids: list[int], start: dt.date, end: dt.date,
-                  exclude_load: int | None = None) -> pl.DataFrame:
+KEY_SCHEMA = {"id": pl.Int64, "load_id": pl.Int64, "metric_id": pl.Int64, "area_id": pl.Int64,
+              "period_start": pl.Date, "period_end": pl.Date, "breakdown": pl.String,
+              "age_band": pl.String}
+
+
+def _current_chunks(metric_ids: list[int], start: dt.date, end: dt.date,
+                    exclude_load: int | None = None, size: int = 20_000
+                    ) -> Iterator[pl.DataFrame]:
+    """The keys of the current figures of these metrics starting in this span, ``size`` at a
+    time (so a million of them are never a million Python tuples at once)."""
+    import itertools
+
     from .models import Observation
 
     rows = Observation.objects.filter(
@@ -2175,23 +2185,25 @@ def _current_keys(metric_ids: list[int], start: dt.date, end: dt.date,
         period_start__lte=end)
     if exclude_load is not None:
         rows = rows.exclude(load_id=exclude_load)
-    return pl.DataFrame(
-        list(rows.values_list("id", "load_id", "metric_id", "area_id", "period_start",
-                              "period_end", "breakdown", "age_band").iterator(chunk_size=20000)),
-        orient="row",
-        schema={"id": pl.Int64, "load_id": pl.Int64, "metric_id": pl.Int64, "area_id": pl.Int64,
-                "period_start": pl.Date, "period_end": pl.Date, "breakdown": pl.String,
-                "age_band": pl.String})
+    values = rows.values_list(*KEY_SCHEMA).iterator(chunk_size=size)
+    while chunk := list(itertools.islice(values, size)):
+        yield pl.DataFrame(chunk, orient="row", schema=KEY_SCHEMA)
+
+
+def _current_keys(metric_ids: list[int], start: dt.date, end: dt.date,
+                  exclude_load: int | None = None) -> pl.DataFrame:
+    return pl.concat([pl.DataFrame(schema=KEY_SCHEMA),
+                      *_current_chunks(metric_ids, start, end, exclude_load)])
 
 
 FIGURE_KEY = ["metric_id", "area_id", "period_start", "period_end", "breakdown", "age_band"]
 
 
-def _update_in_batches(ids: list[int], **fields) -> None:
+def _update_in_batches(ids: list[int] | pl.Series, **fields) -> None:
     from .models import Observation
 
     for start in range(0, len(ids), 900):
-        Observation.objects.filter(id__in=ids[start:start + 900]).update(**fields)
+        Observation.objects.filter(id__in=list(ids[start:start + 900])).update(**fields)
 
 
 def _supersede(load, frame: pl.DataFrame, metric_ids: list[int]) -> int:
@@ -2199,13 +2211,17 @@ def _supersede(load, frame: pl.DataFrame, metric_ids: list[int]) -> int:
     if frame.is_empty():
         return 0
     start, end = frame.get_column("period_start").min(), frame.get_column("period_start").max()
-    existing = _current_keys(metric_ids, start, end)
-    if existing.is_empty():
-        return 0
-    keys = frame.select(FIGURE_KEY).with_columns(pl.col(pl.Categorical).cast(pl.String),
-                                                 pl.col("metric_id", "area_id").cast(pl.Int64))
-    replaced = existing.join(keys, on=FIGURE_KEY, how="semi")
-    ids = replaced.get_column("id").to_list()
+    # The figures' keys are hashed once; each chunk of current figures is matched on the
+    # hash first, then exactly against the few figures whose hash it has.
+    keys = frame.select(FIGURE_KEY)
+    hashed = keys.with_columns(pl.struct(_codes(keys, FIGURE_KEY)).hash().alias("hash"))
+    replaced = []  # the ids, found a chunk at a time, then updated
+    for chunk in _current_chunks(metric_ids, start, end):
+        chunk = chunk.with_columns(*(pl.col(c).cast(keys.schema[c]) for c in FIGURE_KEY))
+        hashes = chunk.select(pl.struct(_codes(chunk, FIGURE_KEY)).hash()).to_series()
+        near = hashed.filter(pl.col("hash").is_in(hashes.implode())).select(FIGURE_KEY)
+        replaced.append(chunk.join(near, on=FIGURE_KEY, how="semi").get_column("id"))
+    ids = pl.concat([pl.Series("id", [], pl.Int64), *replaced])
     _update_in_batches(ids, is_current=False, superseded_by_id=load.pk)
     return len(ids)
 
