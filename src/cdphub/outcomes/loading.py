@@ -20,6 +20,10 @@ marking the figures it replaces as superseded by this load, and announces the ch
 ``signals.data_changed`` once committed. ``withdraw_load`` takes a load's figures out of use
 and puts back the ones it had replaced.
 
+A file is read and checked a batch of rows at a time (``read_table``, ``check_file``) and
+only what is stored is kept, compactly, so the memory a load takes is bounded by its figures,
+not by the size of its file: under 300 MB for any file under the 100 MB upload limit.
+
 Every problem names the row (as a spreadsheet counts them: the header is row 1), the column
 and what to do about it. All problems are counted; the first 1,000 are kept.
 """
