@@ -175,10 +175,8 @@ def huge_cell(size: int) -> bytes:
 # ----------------------------------------------------------- memory: measured in a child
 
 
-CHILD = textwrap.dedent("""
-    import re, resource, sys
-    from pathlib import Path
-    from cdphub.outcomes.loading import MetricInfo, Reference, areas_frame, check_file
+PEAK_MB = textwrap.dedent("""
+    import re, resource
 
     def peak_mb():
         # VmHWM: the peak resident size of this program since it started. (ru_maxrss would
@@ -188,6 +186,12 @@ CHILD = textwrap.dedent("""
                 return int(re.search(r"VmHWM:\\s+(\\d+) kB", status.read())[1]) // 1024
         except OSError:
             return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+""")
+
+CHILD = PEAK_MB + textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from cdphub.outcomes.loading import MetricInfo, Reference, areas_frame, check_file
 
     reference = Reference(
         {"continuity_of_care": MetricInfo(1, "continuity_of_care", "Continuity", "proportion",

@@ -20,6 +20,10 @@ marking the figures it replaces as superseded by this load, and announces the ch
 ``signals.data_changed`` once committed. ``withdraw_load`` takes a load's figures out of use
 and puts back the ones it had replaced.
 
+A file is read and checked a batch of rows at a time (``read_table``, ``check_file``) and
+only what is stored is kept, compactly, so the memory a load takes is bounded by its figures,
+not by the size of its file: under 300 MB for any file under the 100 MB upload limit.
+
 Every problem names the row (as a spreadsheet counts them: the header is row 1), the column
 and what to do about it. All problems are counted; the first 1,000 are kept.
 """
@@ -32,7 +36,7 @@ import hashlib
 import io
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -85,6 +89,7 @@ MAX_CELL_CHARS = 32_767  # as Excel allows in a cell
 SHOWN_CHARS = 200  # of a cell quoted in an error message
 MAX_MESSAGE_CHARS = 2000  # of an error message
 CSV_HEADER_BYTES = 4 * 1024 * 1024  # a CSV's header row is looked for in this much
+CSV_CHUNK_BYTES = 4 * 1024 * 1024  # a CSV is read and checked this much at a time
 XLSX_MAX_PARTS = 10_000  # files inside the workbook (a real one has a few dozen)
 XLSX_MAX_SHEET_BYTES = 1024 * 1024 * 1024  # a sheet, unpacked
 XLSX_MAX_STRINGS_BYTES = 32 * 1024 * 1024  # the shared text, unpacked (openpyxl keeps it all)
@@ -117,8 +122,7 @@ class Report:
 
     def error(self, row: int | None, column: str, message: str) -> None:
         self.error_count += 1
-        if len(self.errors) < MAX_PROBLEMS_KEPT * 4:
-            self.errors.append(_problem(row, column, message))
+        self._keep(_problem(row, column, message))
 
     def warn(self, row: int | None, column: str, message: str) -> None:
         self.warning_count += 1
@@ -129,15 +133,28 @@ class Report:
                      message: Callable[[dict], str]) -> int:
         """An error for every row of ``frame`` where ``mask`` holds; only the first 1,000
         messages are written out (every one is counted)."""
-        bad = frame.filter(mask.fill_null(False))
-        count = bad.height
-        if not count:
+        where = frame.select(pl.arg_where(mask.fill_null(False)).head(MAX_PROBLEMS_KEPT + 1)
+                             .implode()).item()
+        if not len(where):
             return 0
+        count = (len(where) if len(where) <= MAX_PROBLEMS_KEPT
+                 else frame.select(mask.fill_null(False).sum()).item())
         self.error_count += count
-        for row in bad.head(MAX_PROBLEMS_KEPT).iter_rows(named=True):
+        for row in frame[where.head(MAX_PROBLEMS_KEPT)].iter_rows(named=True):
             name = column(row) if callable(column) else column
-            self.errors.append(_problem(row.get("row"), name, message(row)))
+            self._keep(_problem(row.get("row"), name, message(row)))
         return count
+
+    def _keep(self, problem: dict) -> None:
+        """Keep a problem while it may be among the first 1,000 by row: a file is checked a
+        batch of rows at a time, so the list is cut back to those now and then."""
+        self.errors.append(problem)
+        if len(self.errors) >= 3 * MAX_PROBLEMS_KEPT:
+            self._cut()
+
+    def _cut(self) -> None:
+        self.errors.sort(key=lambda e: (e["row"] or 0, e["column"]))
+        del self.errors[MAX_PROBLEMS_KEPT:]
 
     @property
     def ok(self) -> bool:
@@ -145,8 +162,7 @@ class Report:
 
     def finish(self) -> None:
         """Sort by row (file-wide problems first) and keep the first 1,000."""
-        self.errors.sort(key=lambda e: (e["row"] or 0, e["column"]))
-        del self.errors[MAX_PROBLEMS_KEPT:]
+        self._cut()
         if self.warning_count > len(self.warnings):
             self.warnings.append({"row": None, "column": "", "message":
                                   f"… and {self.warning_count - len(self.warnings):,} more "
@@ -322,21 +338,46 @@ def _cells_error(rows: int, width: int) -> LoadError:
         "split the file into smaller files and load each of them.")
 
 
+@dataclass
+class Table:
+    """A file being read: its header row's names, and its rows as batches of text columns
+    named after the header, each with the spreadsheet row number in ``row`` (the header is
+    row 1). The batches are read one at a time, so a large file is never in memory whole;
+    ``close`` releases the file (``check_file`` calls it)."""
+
+    names: list[str]
+    batches: Iterator[pl.DataFrame]
+    close: Callable[[], None] = lambda: None
+
+
 def read_table(source: Path | bytes, file_name: str, progress: Progress | None = None
-               ) -> pl.DataFrame:
-    """The file's first sheet (or the CSV) as text columns, header row stripped of spaces.
-    Raises ``LoadError`` when it cannot be read at all, or breaks the limits on columns,
-    rows and cells (checked before anything large is built)."""
+               ) -> Table:
+    """The file's first sheet (or the CSV), header row stripped of spaces, as batches of
+    text. Raises ``LoadError`` when it cannot be read at all, or breaks the limits on
+    columns, rows and cells (checked before anything large is built; an XLSX's rows and
+    cells as its batches are read)."""
     lower = file_name.lower()
     if _is_xlsx(lower):
-        names, frame = _read_xlsx(source, progress)
+        names, batches, close = _read_xlsx(source, progress)
     elif lower.endswith((".csv", ".txt")):
-        names, frame = _read_csv(source)
+        names, batches, close = _read_csv(source, progress)
     else:
         raise LoadError(f"{shown(file_name)} is not a CSV or XLSX file: save it as CSV (comma "
                         "separated) or as an Excel workbook (.xlsx) and load it again.")
-    names = _header_names(names)
-    return frame.rename(dict(zip(frame.columns, names, strict=True)))
+    try:
+        names = _header_names(names)
+    except LoadError:
+        close()
+        raise
+    return Table(names, _numbered(batches, names), close)
+
+
+def _numbered(batches: Iterator[pl.DataFrame], names: list[str]) -> Iterator[pl.DataFrame]:
+    first = 2
+    for batch in batches:
+        yield (batch.rename(dict(zip(batch.columns, names, strict=True)))
+               .with_row_index("row", offset=first).with_columns(pl.col("row").cast(pl.Int64)))
+        first += batch.height
 
 
 def _header_names(cells: list) -> list[str]:
@@ -372,9 +413,10 @@ def _open(source: Path | bytes) -> BinaryIO:
     return source.open("rb") if isinstance(source, Path) else io.BytesIO(source)
 
 
-def _read_csv(source: Path | bytes) -> tuple[list[str], pl.DataFrame]:
-    first, lines = _csv_shape(source)
-    header = _csv_header(first, "utf-8")
+def _read_csv(source: Path | bytes, progress: Progress | None
+              ) -> tuple[list[str], Iterator[pl.DataFrame], Callable[[], None]]:
+    first, start, lines, encoding = _csv_shape(source)
+    header = _csv_header(first, encoding)
     width = len(header)
     if width > MAX_COLUMNS:
         raise _columns_error(width)
@@ -384,37 +426,79 @@ def _read_csv(source: Path | bytes) -> tuple[list[str], pl.DataFrame]:
     if rows * width > MAX_CELLS:
         raise _cells_error(rows, width)
     if width == 0:
-        return [], pl.DataFrame()
-    data: Path | bytes = source
-    try:
-        frame = _polars_csv(data, width)
-    except UnicodeDecodeError:
-        # Not UTF-8: Excel on Windows saves "CSV" as Windows-1252.
-        raw = source.read_bytes() if isinstance(source, Path) else source
-        data = raw.decode("cp1252", errors="replace").encode("utf-8")
-        header = _csv_header(first, "cp1252")
-        frame = _polars_csv(data, width)
-    if frame.width != width:  # the header parsed differently from the first line
-        raise LoadError("The header row could not be read: check that the file is comma "
-                        "separated with one header row, and that every quotation mark in "
-                        "the header is closed.", row=1)
-    return header, frame
+        return [], iter(()), lambda: None
+    handle = _open(source)
+    return header, _csv_batches(source, handle, start, width, encoding, progress), handle.close
 
 
-def _polars_csv(data: Path | bytes, width: int) -> pl.DataFrame:
-    """Read with Polars; a row with cells beyond the header's columns is an error naming
-    the row (unless the extra cells are all empty: trailing commas are dropped)."""
+def _csv_batches(source: Path | bytes, handle: BinaryIO, start: int, width: int,
+                 encoding: str, progress: Progress | None) -> Iterator[pl.DataFrame]:
+    """The rows after the header, ``CSV_CHUNK_BYTES`` of the file at a time, each piece cut
+    after a line ending outside quotation marks (so a quoted cell that runs over several
+    lines stays whole) and read with Polars."""
+    import numpy as np
+
+    size = handle.seek(0, io.SEEK_END)
+    handle.seek(start)
+    carry = b""
+    rows = 0
+    while True:
+        chunk = handle.read(CSV_CHUNK_BYTES)
+        data = carry + chunk if carry else chunk
+        if not chunk:
+            if data:
+                yield _polars_csv(source, data, width, encoding)
+            return
+        cut = data.rfind(b"\n") + 1
+        if cut and b'"' in data[:cut]:
+            # After a line ending inside quotation marks the count of marks before it is odd.
+            codes = np.frombuffer(data, dtype=np.uint8)
+            quotes = np.flatnonzero(codes == ord('"'))
+            ends = np.flatnonzero(codes == ord("\n"))
+            outside = ends[np.searchsorted(quotes, ends) % 2 == 0]
+            if outside.size:
+                cut = int(outside[-1]) + 1
+            elif len(data) < 4 * CSV_CHUNK_BYTES:
+                cut = 0  # a quoted cell still open: read on (a cell is at most 32,767
+                # characters, so a mark never closed is cut at a line ending below)
+        if not cut:
+            if len(data) >= 4 * CSV_CHUNK_BYTES:
+                raise LoadError(
+                    f"Row {rows + 2:,} (or one soon after) is more than {len(data):,} bytes "
+                    f"long; cdphub reads at most {MAX_CELL_CHARS:,} characters in a cell. "
+                    "Check that the file has a line ending after each row and that every "
+                    "quotation mark is closed.", row=rows + 2)
+            carry = data
+            continue
+        carry = data[cut:]
+        batch = _polars_csv(source, data[:cut], width, encoding)
+        rows += batch.height
+        yield batch
+        if progress is not None:
+            progress(45 * handle.tell() / max(size, 1),
+                     f"Checking the rows: {rows:,} so far", "check")
+
+
+def _polars_csv(source: Path | bytes, data: bytes, width: int, encoding: str
+                ) -> pl.DataFrame:
+    """A piece of the file read with Polars, as text; a row with cells beyond the header's
+    columns is an error naming the row (unless the extra cells are all empty: trailing
+    commas are dropped)."""
+    if encoding != "utf-8":  # Excel on Windows saves "CSV" as Windows-1252
+        data = data.decode(encoding, errors="replace").encode("utf-8")
+    # A header of plain names (the file's is read on its own), so that every piece is read
+    # as the whole file would be: as many columns as the header names.
+    data = ",".join(f"c{i}" for i in range(width)).encode() + b"\n" + data
+
     def read(**options):
-        return pl.read_csv(data if isinstance(data, Path) else io.BytesIO(data),
-                           infer_schema=False, raise_if_empty=False, **options)
+        return pl.read_csv(io.BytesIO(data), infer_schema=False, raise_if_empty=False,
+                           **options)
 
     try:
         return read()
     except pl.exceptions.PolarsError as exc:
         text = str(exc).lower()
-        if "utf-8" in text or "utf8" in text:
-            raise UnicodeDecodeError("utf-8", b"", 0, 1, "not UTF-8") from exc
-        problem = _csv_problem(data, width)
+        problem = _csv_problem(source, width, encoding)
         if problem is None and "more fields" in text:
             try:
                 return read(truncate_ragged_lines=True)
@@ -441,10 +525,14 @@ def _csv_header(first: bytes, encoding: str) -> list[str]:
     return header
 
 
-def _csv_shape(source: Path | bytes) -> tuple[bytes, int]:
+def _csv_shape(source: Path | bytes) -> tuple[bytes, int, int, str]:
     """The header row as bytes (looked for in at most the first 4 MB, so a header of
-    millions of columns is never built) and the number of lines: what the limits are checked
-    on before the file is read. Files that are not text are named for what they are."""
+    millions of columns is never built), where the rows after it start, the number of lines
+    and the encoding (UTF-8, or Windows-1252 when the file is not UTF-8): what the limits
+    are checked on before the file is read. Files that are not text are named for what they
+    are."""
+    import codecs
+
     with _open(source) as handle:
         head = handle.read(CSV_HEADER_BYTES)
         if head.startswith(b"PK\x03\x04"):
@@ -460,20 +548,36 @@ def _csv_shape(source: Path | bytes) -> tuple[bytes, int]:
         body = head.lstrip(b"\r\n")  # empty lines before the header are skipped
         end = body.find(b"\n")
         first = body if end < 0 else body[:end]
+        start = len(head) - len(body) + (len(body) if end < 0 else end + 1)
+        utf8 = codecs.getincrementaldecoder("utf-8")()
+        try:
+            utf8.decode(head)
+        except UnicodeDecodeError:
+            utf8 = None
         last = head
         for chunk in iter(lambda: handle.read(1024 * 1024), b""):
             lines += chunk.count(b"\n")
             last = chunk
+            if utf8 is not None:
+                try:
+                    utf8.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = None
+        if utf8 is not None:
+            try:
+                utf8.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = None
         if last and not last.endswith(b"\n"):
             lines += 1  # the last line has no line ending
-    return first, lines
+    return first, start, lines, "utf-8" if utf8 is not None else "cp1252"
 
 
-def _csv_problem(data: Path | bytes, width: int) -> LoadError | None:
+def _csv_problem(source: Path | bytes, width: int, encoding: str) -> LoadError | None:
     """Why Polars could not read a CSV, by the row: a row with more (non-empty) cells than
     the header, or a quotation mark never closed."""
-    with _open(data) as handle:
-        text = io.TextIOWrapper(handle, encoding="utf-8", errors="replace", newline="")
+    with _open(source) as handle:
+        text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
         reader = csv.reader(text, strict=True)
         row = 1
         try:
@@ -636,7 +740,7 @@ def _row_begun(chunk: bytes, end: int) -> int | None:
 
 
 def _read_xlsx(source: Path | bytes, progress: Progress | None
-               ) -> tuple[list[str], pl.DataFrame]:
+               ) -> tuple[list[str], Iterator[pl.DataFrame], Callable[[], None]]:
     from openpyxl import load_workbook
 
     handle = _open(source)
@@ -648,15 +752,23 @@ def _read_xlsx(source: Path | bytes, progress: Progress | None
             raise LoadError(f"The file could not be opened as an Excel workbook "
                             f"({exc.__class__.__name__}: {shown(exc)}). Save it again as "
                             ".xlsx, or as CSV.") from exc
-        try:
-            return _read_sheet(workbook, progress)
-        finally:
-            workbook.close()
-    finally:
+    except BaseException:
+        handle.close()
+        raise
+
+    def close():
+        workbook.close()
         handle.close()
 
+    try:
+        names, batches = _read_sheet(workbook, progress)
+    except BaseException:
+        close()
+        raise
+    return names, batches, close
 
-def _read_sheet(workbook, progress: Progress | None) -> tuple[list[str], pl.DataFrame]:
+
+def _read_sheet(workbook, progress: Progress | None) -> tuple[list[str], Iterator[pl.DataFrame]]:
     if not workbook.worksheets:
         raise LoadError("The workbook has no worksheets (only charts, or nothing): put the "
                         "data on the first sheet and load it again.")
@@ -665,22 +777,37 @@ def _read_sheet(workbook, progress: Progress | None) -> tuple[list[str], pl.Data
     # The <dimension> a sheet declares may be stale (a program that wrote the file left it
     # short): read every row there is instead of trusting it.
     sheet.reset_dimensions()
-    number = 1
     try:
         rows = sheet.iter_rows(values_only=True)
         header = list(next(rows, None) or ())
-        while header and header[-1] is None:
-            header.pop()
-        width = len(header)
-        if width > MAX_COLUMNS:
-            raise _columns_error(width)
-        names = [_cell_text(h) or "" for h in header]
-        chunks: list[pl.DataFrame] = []
-        columns: list[list] = [[] for _ in range(width)]
-        pending = 0  # empty rows not yet added: only kept if a row with something follows
-        kept = 0
-        extra = None  # the first cell beyond the header's last column, if any
-        chunk_rows = max(1000, 200_000 // max(width, 1))
+    except Exception as exc:  # a damaged part of the file
+        raise _damaged(1, exc) from exc
+    while header and header[-1] is None:
+        header.pop()
+    width = len(header)
+    if width > MAX_COLUMNS:
+        raise _columns_error(width)
+    names = [_cell_text(h) or "" for h in header]
+    return names, _sheet_batches(rows, width, declared, progress)
+
+
+def _damaged(number: int, exc: Exception) -> LoadError:
+    return LoadError(f"The workbook could not be read after row {number:,} "
+                     f"({exc.__class__.__name__}: {shown(exc)}): it may be damaged. Save "
+                     "it again as .xlsx, or as CSV, and load it again.", row=number + 1)
+
+
+def _sheet_batches(rows: Iterator[tuple], width: int, declared: int,
+                   progress: Progress | None) -> Iterator[pl.DataFrame]:
+    """The sheet's rows after the header as batches of text, every row from row 2 to the
+    last with something in it (empty rows between are kept, as rows of nothing)."""
+    number = 1
+    columns: list[list] = [[] for _ in range(width)]
+    pending = 0  # empty rows not yet added: only kept if a row with something follows
+    kept = 0
+    extra = None  # the first cell beyond the header's last column, if any
+    chunk_rows = max(1000, 500_000 // max(width, 1))
+    try:
         for number, values in enumerate(rows, start=2):
             if number - 1 > MAX_ROWS:
                 raise LoadError(
@@ -708,28 +835,22 @@ def _read_sheet(workbook, progress: Progress | None) -> tuple[list[str], pl.Data
                 if beyond is not None:
                     extra = (number, beyond)
             if len(columns[0]) >= chunk_rows:
-                chunks.append(_chunk(columns))
+                yield _chunk(columns)
                 columns = [[] for _ in range(width)]
             if progress is not None and number % 5000 == 0:
-                progress(10 * min(1.0, number / max(declared, number + 1)),
+                progress(45 * min(1.0, number / max(declared, number + 1)),
                          f"Reading the workbook: {number:,} rows", "read")
     except LoadError:
         raise
     except Exception as exc:  # a damaged part of the file
-        raise LoadError(f"The workbook could not be read after row {number:,} "
-                        f"({exc.__class__.__name__}: {shown(exc)}): it may be damaged. Save "
-                        "it again as .xlsx, or as CSV, and load it again.",
-                        row=number + 1) from exc
+        raise _damaged(number, exc) from exc
     if extra is not None:
         row, index = extra
         raise LoadError(f"Row {row} has a value in column {column_letter(index)}, which has "
                         "no name in the header row: give the column a name, or delete what "
                         "is in it.", row=row, column=column_letter(index))
-    if width == 0:
-        return [], pl.DataFrame()
-    chunks.append(_chunk(columns))
-    frame = pl.concat(chunks) if len(chunks) > 1 else chunks[0]
-    return names, frame
+    if width and columns[0]:
+        yield _chunk(columns)
 
 
 def _chunk(columns: list[list]) -> pl.DataFrame:
@@ -753,8 +874,8 @@ def _read_header(path: Path) -> list[str]:
             finally:
                 workbook.close()
         return [str(h) for h in header if h is not None]
-    first, _lines = _csv_shape(path)
-    return _csv_header(first, "utf-8")
+    first, _start, _lines, encoding = _csv_shape(path)
+    return _csv_header(first, encoding)
 
 
 def sniff_format(path: Path) -> str:
@@ -842,7 +963,7 @@ def _breakdown(columns: dict[str, str]) -> pl.Expr:
         return pl.lit("")
     parts = []
     for dimension in sorted(columns):
-        value = pl.col(columns[dimension])
+        value = pl.col(columns[dimension]).cast(pl.String)
         parts.append(pl.when(value.is_null() | value.str.to_lowercase().is_in(TOTAL_WORDS))
                      .then(None).otherwise(pl.lit(f"{dimension}=") + value))
     return pl.concat_str(parts, separator=";", ignore_nulls=True).fill_null("")
@@ -876,30 +997,45 @@ class Checked:
 def check_file(source: Path | bytes, file_name: str, reference: Reference,
                options: Options | None = None, progress: Progress | None = None) -> Checked:
     """Read and check a file without touching the database; on success ``frame`` holds one
-    row per figure to store (with ``metric_id`` and ``area_id``)."""
+    row per figure to store (with ``metric_id`` and ``area_id``).
+
+    The file is read and checked a batch of rows at a time (``read_table``): each format's
+    checker checks the columns named in the header first, then each batch's rows, keeping
+    only what it needs of them (the figures, or for record-level files their counts), then
+    what needs the whole file (repeated rows, gaps). So the memory a load takes is bounded
+    by the figures it stores, not by the size of the file's text."""
     options = options or Options()
     progress = progress or Progress()
     report = Report()
     progress(0, "Reading the file", "read")
     try:
-        raw = read_table(source, file_name, progress)
+        table = read_table(source, file_name, progress)
     except LoadError as exc:
-        report.error(exc.row, exc.column, str(exc))
+        return _unreadable(exc, options)
+    try:
+        file_format = options.format or detect_format(table.names)
+        checker = CHECKERS[file_format](table.names, reference, options, report)
+        header_ok = report.ok
+        cells_ok = True
+        for batch in table.batches:
+            # Cells no check could use are reported alone: the rest is not checked.
+            cells_ok = _check_cells(batch, report) and cells_ok
+            if header_ok and cells_ok:
+                checker.add(batch)
+    except LoadError as exc:
+        return _unreadable(exc, options)
+    finally:
+        table.close()
+    if not cells_ok:
         report.finish()
-        return Checked(None, report, options.format or "long")
-    if not _check_cells(raw, report):
-        report.finish()
-        return Checked(None, report, options.format or "long")
-    file_format = options.format or detect_format(raw.columns)
-    progress(10, f"Checking {raw.height:,} rows", "check")
-    builder = {"long": _build_long, "fingertips": _build_fingertips,
-               "records": _build_records}[file_format]
-    checked = builder(raw, reference, options, report, progress)
+        return Checked(None, report, file_format)
+    progress(45, f"Checking {checker.checked.rows_read:,} rows as a whole", "check")
+    checked = checker.finish(progress) if header_ok else checker.checked
     checked.format = file_format
     if report.ok and checked.rows_read == 0:
         report.error(2, "", "There are no rows of figures under the header row: add them, or "
                      "check that this is the right file.")
-    detected = detect_format(raw.columns)
+    detected = detect_format(table.names)
     if checked.frame is None and detected != file_format and any(
             e["row"] == 1 and "has no" in e["message"] for e in report.errors):
         names = {"long": "the cdphub long format", "fingertips": "a Fingertips export",
@@ -913,36 +1049,49 @@ def check_file(source: Path | bytes, file_name: str, reference: Reference,
     return checked
 
 
-def _check_cells(raw: pl.DataFrame, report: Report) -> bool:
+def _unreadable(exc: LoadError, options: Options) -> Checked:
+    """The file cannot be read, or breaks a limit: that is the one problem reported."""
+    report = Report()
+    report.error(exc.row, exc.column, str(exc))
+    report.finish()
+    return Checked(None, report, options.format or "long")
+
+
+def _check_cells(batch: pl.DataFrame, report: Report) -> bool:
     """Cells no check could use and that could not be stored: longer than a spreadsheet
     cell may be, or holding a zero byte (a file saved in another encoding, or not text)."""
-    if raw.is_empty():
+    if batch.is_empty():
         return True
-    frame = raw.with_row_index("row", offset=2).with_columns(pl.col("row").cast(pl.Int64))
-    for name in raw.columns:
+    ok = True
+    for name in batch.columns[1:]:
         cell = pl.col(name)
-        report.errors_where(
-            frame, cell.str.len_chars() > MAX_CELL_CHARS, name,
+        ok = not report.errors_where(
+            batch, cell.str.len_chars() > MAX_CELL_CHARS, name,
             lambda r, n=name: f"This cell holds {len(r[n]):,} characters; cdphub reads at "
             f"most {MAX_CELL_CHARS:,} in a cell (as Excel does). It begins "
-            f"'{shown(r[n], 60)}'. Shorten it, or delete the column if it is not needed.")
-        report.errors_where(
-            frame, cell.str.contains("\x00", literal=True), name,
+            f"'{shown(r[n], 60)}'. Shorten it, or delete the column if it is not needed.") and ok
+        ok = not report.errors_where(
+            batch, cell.str.contains("\x00", literal=True), name,
             lambda r, n=name: f"This cell holds a zero byte (NUL character), which no text "
             f"has: '{shown(r[n].replace(chr(0), '?'), 60)}'. The file may be saved in another "
-            "encoding: save it as CSV UTF-8 (comma delimited), or remove the character.")
-    return report.ok
+            "encoding: save it as CSV UTF-8 (comma delimited), or remove the character.") and ok
+    return ok
 
 
-def _prepare(raw: pl.DataFrame, keep: Iterable[str]) -> pl.DataFrame:
+def _prepare(batch: pl.DataFrame, keep: Iterable[str]) -> pl.DataFrame:
     """The columns in ``keep`` with spreadsheet row numbers, text stripped, and wholly empty
     rows dropped."""
-    keep = [name for name in raw.columns if name in set(keep)]
-    frame = raw.with_row_index("row", offset=2).select(
-        pl.col("row").cast(pl.Int64), *[_text(name).alias(name) for name in keep])
+    keep = [name for name in batch.columns[1:] if name in set(keep)]
+    frame = batch.select("row", *[_text(name).alias(name) for name in keep])
     if keep:
         frame = frame.filter(~pl.all_horizontal([pl.col(n).is_null() for n in keep]))
     return frame
+
+
+def _compact(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text columns as categoricals: codes, dates and labels repeat from row to row, so a
+    million rows of them take a few megabytes instead of tens."""
+    return frame.with_columns(pl.col(pl.String).cast(pl.Categorical))
 
 
 def _column_map(columns: Iterable[str]) -> dict[str, str]:
@@ -983,103 +1132,154 @@ def _parse_numbers(frame: pl.DataFrame, sources: dict[str, str], report: Report
         [f"_{n}" for n in NUMBER_COLUMNS])
 
 
-def _build_long(raw: pl.DataFrame, reference: Reference, options: Options, report: Report,
-                progress: Progress) -> Checked:
-    cols = _column_map(raw.columns)
-    checked = Checked(None, report, "long")
-    required = ["area_code", "period_from", "period_to"]
-    if "metric" not in cols and not options.metric_key:
-        required.insert(0, "metric")
-    for name in required:
-        if name not in cols:
-            _missing_column(report, name, "Add it: the long format needs the columns metric, "
-                            "area_code, period_from, period_to, numerator and denominator "
-                            "(see the format on the upload page).")
-    if "numerator" not in cols and "value" not in cols:
-        _missing_column(report, "numerator", "Add a numerator column (and a denominator "
-                        "column), or at least a value column.")
-    if not report.ok:
-        return checked
-    breakdowns = {k[len("breakdown_"):]: v for k, v in cols.items() if k.startswith("breakdown_")}
-    for dimension, column in breakdowns.items():
-        if not re.fullmatch(r"[a-z0-9_]+", dimension):
-            report.error(1, column, f"'{shown(column)}' is not a usable breakdown name. Name "
-                         "breakdown columns breakdown_ followed by letters, digits or "
-                         "underscores, for example breakdown_sex.")
-    known = {"metric", "area_code", "period_from", "period_to", *LONG_OPTIONAL}
-    for key, column in cols.items():
-        if key not in known and not key.startswith("breakdown_"):
-            report.warn(1, column, f"The column '{shown(column)}' is not part of the long format "
-                        "and was ignored.")
-    if not report.ok:
-        return checked
-    frame = _prepare(raw, [c for k, c in cols.items() if k in known or k.startswith("breakdown_")])
-    checked.rows_read = frame.height
-    frame = _parse_numbers(frame, {n: cols[n] for n in NUMBER_COLUMNS if n in cols}, report)
-    start_text, end_text = pl.col(cols["period_from"]), pl.col(cols["period_to"])
-    frame = _with_date(frame, cols["period_from"], "period_start")
-    frame = _with_date(frame, cols["period_to"], "period_end")
-    frame = frame.with_columns(
-        (pl.col(cols["metric"]) if "metric" in cols else pl.lit(options.metric_key))
-        .alias("metric"),
-        pl.col(cols["area_code"]).str.to_uppercase().alias("area_code"),
-        _breakdown(breakdowns).alias("breakdown"),
-        (pl.col(cols["age_band"]) if "age_band" in cols else pl.lit(None, pl.String))
-        .fill_null("").alias("age_band"),
-    )
-    frame = frame.with_columns(
-        (pl.col(cols["period_label"]) if "period_label" in cols else pl.lit(None, pl.String))
-        .fill_null(_period_label(pl.col("period_start"), pl.col("period_end")))
-        .alias("period_label"))
-    for name, text in (("period_from", start_text), ("period_to", end_text)):
-        column = cols[name]
-        parsed = "period_start" if name == "period_from" else "period_end"
+class _Checker:
+    """Checks one format: the header's columns when made, each batch of rows in ``add``,
+    then what needs every row in ``finish``."""
+
+    def __init__(self, names: list[str], reference: Reference, options: Options,
+                 report: Report):
+        self.reference = reference
+        self.options = options
+        self.report = report
+        self.checked = Checked(None, report, self.format)
+        self.parts: list[pl.DataFrame] = []
+
+    format = "long"
+
+    def add(self, batch: pl.DataFrame) -> None:
+        raise NotImplementedError
+
+    def finish(self, progress: Progress) -> Checked:
+        raise NotImplementedError
+
+
+class _Long(_Checker):
+    format = "long"
+
+    def __init__(self, names, reference, options, report):
+        super().__init__(names, reference, options, report)
+        cols = self.cols = _column_map(names)
+        required = ["area_code", "period_from", "period_to"]
+        if "metric" not in cols and not options.metric_key:
+            required.insert(0, "metric")
+        for name in required:
+            if name not in cols:
+                _missing_column(report, name, "Add it: the long format needs the columns "
+                                "metric, area_code, period_from, period_to, numerator and "
+                                "denominator (see the format on the upload page).")
+        if "numerator" not in cols and "value" not in cols:
+            _missing_column(report, "numerator", "Add a numerator column (and a denominator "
+                            "column), or at least a value column.")
+        if not report.ok:
+            return
+        self.breakdowns = {k[len("breakdown_"):]: v for k, v in cols.items()
+                           if k.startswith("breakdown_")}
+        for dimension, column in self.breakdowns.items():
+            if not re.fullmatch(r"[a-z0-9_]+", dimension):
+                report.error(1, column, f"'{shown(column)}' is not a usable breakdown name. "
+                             "Name breakdown columns breakdown_ followed by letters, digits "
+                             "or underscores, for example breakdown_sex.")
+        known = {"metric", "area_code", "period_from", "period_to", *LONG_OPTIONAL}
+        for key, column in cols.items():
+            if key not in known and not key.startswith("breakdown_"):
+                report.warn(1, column, f"The column '{shown(column)}' is not part of the long "
+                            "format and was ignored.")
+        self.keep = [c for k, c in cols.items() if k in known or k.startswith("breakdown_")]
+        self.names = {"metric": cols.get("metric", "metric"), "area_code": cols["area_code"],
+                      "metric_in_file": "metric" in cols, "period": cols["period_from"],
+                      "numerator": cols.get("numerator", "numerator"),
+                      "denominator": cols.get("denominator", "denominator")}
+        for limit in NUMBER_COLUMNS[2:]:
+            self.names[limit] = cols.get(limit, limit)
+        self.missing: tuple[int, dict | None] = (0, None)  # rows with a numerator alone
+
+    def add(self, batch):
+        cols, breakdowns, report, options = self.cols, self.breakdowns, self.report, self.options
+        frame = _prepare(batch, self.keep)
+        self.checked.rows_read += frame.height
+        frame = _parse_numbers(frame, {n: cols[n] for n in NUMBER_COLUMNS if n in cols}, report)
+        start_text, end_text = pl.col(cols["period_from"]), pl.col(cols["period_to"])
+        frame = _with_date(frame, cols["period_from"], "period_start")
+        frame = _with_date(frame, cols["period_to"], "period_end")
+        frame = frame.with_columns(
+            (pl.col(cols["metric"]) if "metric" in cols else pl.lit(options.metric_key))
+            .alias("metric"),
+            pl.col(cols["area_code"]).str.to_uppercase().alias("area_code"),
+            _breakdown(breakdowns).alias("breakdown"),
+            (pl.col(cols["age_band"]) if "age_band" in cols else pl.lit(None, pl.String))
+            .fill_null("").alias("age_band"),
+        )
+        frame = frame.with_columns(
+            (pl.col(cols["period_label"]) if "period_label" in cols else pl.lit(None, pl.String))
+            .fill_null(_period_label(pl.col("period_start"), pl.col("period_end")))
+            .alias("period_label"))
+        for name, text in (("period_from", start_text), ("period_to", end_text)):
+            column = cols[name]
+            parsed = "period_start" if name == "period_from" else "period_end"
+            report.errors_where(
+                frame, text.is_null(), column,
+                lambda r, n=name: f"The period is missing: give {n} as a date, for example "
+                f"{'2023-04-01' if n == 'period_from' else '2024-03-31'}.")
+            report.errors_where(
+                frame, text.is_not_null() & pl.col(parsed).is_null(), column,
+                lambda r, c=column: f"'{shown(r[c])}' is not a date from 1900 to 2099. Write "
+                "dates as YYYY-MM-DD, for example 2023-04-01 (or 01/04/2023).")
         report.errors_where(
-            frame, text.is_null(), column,
-            lambda r, n=name: f"The period is missing: give {n} as a date, for example "
-            f"{'2023-04-01' if n == 'period_from' else '2024-03-31'}.")
-        report.errors_where(
-            frame, text.is_not_null() & pl.col(parsed).is_null(), column,
-            lambda r, c=column: f"'{shown(r[c])}' is not a date from 1900 to 2099. Write "
-            "dates as YYYY-MM-DD, for example 2023-04-01 (or 01/04/2023).")
-    report.errors_where(
-        frame, pl.col("period_end") < pl.col("period_start"), cols["period_to"],
-        lambda r: f"period_to ({r['period_end']}) is before period_from "
-        f"({r['period_start']}). Check the dates: period_to is the last day of the period.")
-    if "period_label" in cols:
-        report.errors_where(frame, pl.col("period_label").str.len_chars() > 40,
-                            cols["period_label"], lambda r: "The period label is longer than "
-                            "40 characters: shorten it, for example 2023/24.")
-    if "age_band" in cols:
-        report.errors_where(frame, pl.col("age_band").str.len_chars() > 20, cols["age_band"],
-                            lambda r: "The age band is longer than 20 characters: use the "
-                            "standard bands, for example 0-4, 5-9 … 90+.")
-    for column in breakdowns.values():
-        report.errors_where(
-            frame, pl.col(column).str.contains(r"[;=]"), column,
-            lambda r, c=column: f"'{shown(r[c])}' contains ';' or '=', which cannot be used in a "
-            "breakdown value: remove them.")
-    report.errors_where(frame, pl.col("breakdown").str.len_chars() > 200,
-                        next(iter(breakdowns.values()), "breakdown"),
-                        lambda r: "The breakdown is longer than 200 characters: use shorter "
-                        "values.")
-    progress(20, f"Checking {frame.height:,} rows: metrics and areas", "check")
-    names = {"metric": cols.get("metric", "metric"), "area_code": cols["area_code"],
-             "metric_in_file": "metric" in cols,
-             "period": cols["period_from"], "numerator": cols.get("numerator", "numerator"),
-             "denominator": cols.get("denominator", "denominator")}
-    for limit in NUMBER_COLUMNS[2:]:
-        names[limit] = cols.get(limit, limit)
-    frame = _check_rows(frame, reference, options, report, names, figures=True)
-    progress(35, "Checking for repeated rows and gaps", "check")
-    key_columns = ", ".join([cols.get("metric", "metric"), cols["area_code"],
-                             cols["period_from"], cols["period_to"], *breakdowns.values(),
-                             *([cols["age_band"]] if "age_band" in cols else [])])
-    _check_duplicates(frame, report, key_columns)
-    if report.ok:
-        _warn_gaps(frame, reference, report)
-        checked.frame = _figures(frame)
-    return checked
+            frame, pl.col("period_end") < pl.col("period_start"), cols["period_to"],
+            lambda r: f"period_to ({r['period_end']}) is before period_from "
+            f"({r['period_start']}). Check the dates: period_to is the last day of the period.")
+        if "period_label" in cols:
+            report.errors_where(frame, pl.col("period_label").str.len_chars() > 40,
+                                cols["period_label"], lambda r: "The period label is longer "
+                                "than 40 characters: shorten it, for example 2023/24.")
+        if "age_band" in cols:
+            report.errors_where(frame, pl.col("age_band").str.len_chars() > 20,
+                                cols["age_band"], lambda r: "The age band is longer than 20 "
+                                "characters: use the standard bands, for example 0-4, 5-9 … "
+                                "90+.")
+        for column in breakdowns.values():
+            report.errors_where(
+                frame, pl.col(column).str.contains(r"[;=]"), column,
+                lambda r, c=column: f"'{shown(r[c])}' contains ';' or '=', which cannot be used "
+                "in a breakdown value: remove them.")
+        report.errors_where(frame, pl.col("breakdown").str.len_chars() > 200,
+                            next(iter(breakdowns.values()), "breakdown"),
+                            lambda r: "The breakdown is longer than 200 characters: use shorter "
+                            "values.")
+        frame = _check_rows(frame, self.reference, options, report, self.names, figures=True)
+        count, first = _missing_denominators(frame)
+        if count and not self.missing[0]:
+            self.missing = (0, first)
+        self.missing = (self.missing[0] + count, self.missing[1])
+        # Kept for the whole file: what is stored, and the step between a metric's periods
+        # (for gaps). Number columns the file does not have are left out (``_figures`` puts
+        # them back, empty).
+        self.parts.append(_compact(frame.select(
+            *(pl.col(c).cast(pl.Int32) if c in ("row", "metric_id", "area_id") else c
+              for c in FIGURE_COLUMNS[:10]),
+            *(n for n in NUMBER_COLUMNS if n in cols), _step().alias("step"))))
+
+    def finish(self, progress):
+        cols, report = self.cols, self.report
+        if not self.parts:
+            return self.checked
+        frame = _concat(self.parts)
+        self.parts = []
+        _warn_missing_denominators(report, self.names["denominator"], *self.missing)
+        progress(47, "Checking for repeated rows and gaps", "check")
+        key_columns = ", ".join([cols.get("metric", "metric"), cols["area_code"],
+                                 cols["period_from"], cols["period_to"],
+                                 *self.breakdowns.values(),
+                                 *([cols["age_band"]] if "age_band" in cols else [])])
+        _check_duplicates(frame, report, key_columns)
+        if report.ok:
+            _warn_gaps(frame, self.reference, report)
+            self.checked.frame = _figures(frame)
+        return self.checked
+
+
+def _concat(parts: list[pl.DataFrame]) -> pl.DataFrame:
+    return pl.concat(parts, rechunk=False) if len(parts) != 1 else parts[0]
 
 
 def _check_rows(frame: pl.DataFrame, reference: Reference, options: Options, report: Report,
@@ -1168,17 +1368,29 @@ def _check_rows(frame: pl.DataFrame, reference: Reference, options: Options, rep
                 frame, pl.col(low) > pl.col(high), names[low],
                 lambda r, lo=low, hi=high: f"The lower limit ({_number(r[lo])}) is above the "
                 f"upper limit ({_number(r[hi])}): check the two have not been swapped.")
-        missing = frame.filter(pl.col("method").is_in(NEEDS_DENOMINATOR)
-                               & pl.col("numerator").is_not_null()
-                               & pl.col("denominator").is_null() & pl.col("value").is_null())
-        if missing.height:
-            first = missing.row(0, named=True)
-            report.warn(first["row"], denominator,
-                        f"{plural(missing.height, 'row', 'rows')} (the first is row "
-                        f"{first['row']}) {'has' if missing.height == 1 else 'have'} a "
-                        f"numerator but no denominator or value, so no {first['method']} can "
-                        "be computed for them until a denominator is loaded.")
     return frame
+
+
+def _missing_denominators(frame: pl.DataFrame) -> tuple[int, dict | None]:
+    """How many rows of a rate or proportion have a numerator alone, and the first."""
+    missing = (pl.col("method").cast(pl.String).is_in(NEEDS_DENOMINATOR)
+               & pl.col("numerator").is_not_null() & pl.col("denominator").is_null()
+               & pl.col("value").is_null())
+    count = frame.select(missing.sum()).item()
+    if not count:
+        return 0, None
+    return count, frame.row(frame.select(pl.arg_where(missing).first()).item(), named=True)
+
+
+def _warn_missing_denominators(report: Report, column: str, count: int,
+                               first: dict | None) -> None:
+    """One warning for all the rows ``_missing_denominators`` found."""
+    if count:
+        report.warn(first["row"], column,
+                    f"{plural(count, 'row', 'rows')} (the first is row {first['row']}) "
+                    f"{'has' if count == 1 else 'have'} a numerator but no denominator or "
+                    f"value, so no {first['method']} can be computed for them until a "
+                    "denominator is loaded.")
 
 
 def _check_footprint(frame: pl.DataFrame, places, options: Options, report: Report,
@@ -1261,12 +1473,36 @@ def _number(value: float | None) -> str:
     return f"{int(value):,}" if float(value).is_integer() else f"{value:,.6g}"
 
 
+def _codes(frame: pl.DataFrame, columns: Iterable[str]) -> list[pl.Expr]:
+    """The columns as values to compare and sort by: a categorical's codes (4 bytes a row;
+    equal codes are equal text), any other column as it is."""
+    return [pl.col(c).to_physical() if frame.schema[c] == pl.Categorical else pl.col(c)
+            for c in columns]
+
+
+def _repeats(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """The rows (``row`` and ``first_row``) whose values in ``columns``, all given, repeat
+    an earlier row's. The rows' values are hashed and sorted first (8 bytes a row): only
+    rows whose hash repeats are compared in full."""
+    complete = pl.all_horizontal([pl.col(k).is_not_null() for k in columns])
+    hashes = frame.select(pl.when(complete).then(pl.struct(_codes(frame, columns)).hash())
+                          .alias("hash"))
+    repeated = (hashes.drop_nulls().sort("hash")
+                .filter(pl.col("hash") == pl.col("hash").shift(1)).get_column("hash"))
+    if repeated.is_empty():
+        return pl.DataFrame(schema={"row": frame.schema["row"], "first_row": frame.schema["row"]})
+    maybe = hashes.select(pl.col("hash").is_in(repeated.implode()).fill_null(False)).to_series()
+    return (frame.filter(maybe).select("row", *columns)
+            .with_columns(pl.col("row").min().over(columns).alias("first_row"))
+            .filter(pl.col("row") != pl.col("first_row")).select("row", "first_row")
+            .sort("row"))
+
+
 def _check_duplicates(frame: pl.DataFrame, report: Report, columns: str) -> None:
-    complete = pl.all_horizontal([pl.col(k).is_not_null() for k in KEY_COLUMNS])
-    keyed = frame.filter(complete).select("row", *KEY_COLUMNS).with_columns(
-        pl.col("row").min().over(list(KEY_COLUMNS)).alias("first_row"))
+    """An error for every row that repeats an earlier row's metric, area, period, breakdown
+    and age band."""
     report.errors_where(
-        keyed, pl.col("row") != pl.col("first_row"), columns,
+        _repeats(frame, list(KEY_COLUMNS)), pl.col("row").is_not_null(), columns,
         lambda r: f"Row {r['row']} repeats row {r['first_row']}: the same metric, area, "
         "period, breakdown and age band appear twice. Remove one of the two rows, or correct "
         "the one that is wrong.")
@@ -1274,31 +1510,53 @@ def _check_duplicates(frame: pl.DataFrame, report: Report, columns: str) -> None
 
 def _warn_gaps(frame: pl.DataFrame, reference: Reference, report: Report) -> None:
     """A warning for each series (metric, area, breakdown, age band) with a period missing
-    between its first and last."""
+    between its first and last. The figures are put in order of series and start by codes,
+    not text (a million figures take a few megabytes); only the gaps found are looked up."""
     series = ["metric", "area_code", "breakdown", "age_band"]
-    periods = (frame.select(*series, "period_type", "period_start", "period_label", "row")
-               .unique(subset=[*series, "period_start"]).sort([*series, "period_start"]))
-    periods = periods.with_columns(
-        pl.col("period_start").shift(-1).over(series).alias("next_start"),
-        pl.col("period_label").shift(-1).over(series).alias("next_label"),
-        pl.col("row").shift(-1).over(series).alias("next_row"),
-        pl.col("period_type").replace_strict(STEP_MONTHS, default=12, return_dtype=pl.Int64)
-        .alias("step"))
-    gaps = periods.filter(pl.col("next_start").is_not_null() & (
-        pl.col("next_start") > pl.col("period_start").dt.offset_by(
-            pl.format("{}mo", pl.col("step")))))
-    for row in gaps.head(MAX_WARNINGS_KEPT).iter_rows(named=True):
+    start = pl.col("period_start")
+    step = pl.col("step") if "step" in frame.columns else _step()
+    order = frame.select(pl.arg_sort_by([*_codes(frame, series), start])).to_series()
+    due = pl.when(step == 3).then(start.dt.offset_by("3mo")).otherwise(
+        start.dt.offset_by("12mo"))
+    ordered = frame.select(*(c.gather(order).alias(n) for c, n in zip(
+        _codes(frame, series), series, strict=True)), start.gather(order), due.gather(order)
+        .alias("due"), pl.lit(order).alias("index"))
+    same = pl.all_horizontal([pl.col(c) == pl.col(c).shift(-1) for c in series])
+    found = ordered.select("index", pl.col("index").shift(-1).alias("next"),
+                           (same & (start.shift(-1) > pl.col("due"))).alias("gap")
+                           ).filter("gap")
+    if found.is_empty():
+        return
+    later = frame[found.get_column("next")].select(
+        pl.col("period_label").alias("next_label"), pl.col("row").alias("next_row"))
+    rows = (pl.concat([frame[found.get_column("index")].select(*series, "period_start",
+                                                                "period_label"), later],
+                      how="horizontal")
+            .with_columns(pl.col(pl.Categorical).cast(pl.String))
+            .sort([*series, "period_start"]))
+    for row in rows.head(MAX_WARNINGS_KEPT).iter_rows(named=True):
         breakdown = f" ({row['breakdown']})" if row["breakdown"] else ""
         report.warn(row["next_row"], "",
                     f"{row['metric']} for {row['area_code']}{breakdown}: there is no figure "
                     f"between {row['period_label']} and {row['next_label']}. The series has a "
                     "gap; add the missing period if it exists.")
-    report.warning_count += max(0, gaps.height - MAX_WARNINGS_KEPT)
+    report.warning_count += max(0, rows.height - MAX_WARNINGS_KEPT)
+
+
+FIGURE_COLUMNS = ("row", "metric", "metric_id", "area_code", "area_id", "period_start",
+                  "period_end", "period_label", "breakdown", "age_band", *NUMBER_COLUMNS)
 
 
 def _figures(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.select("row", "metric", "metric_id", "area_code", "area_id", "period_start",
-                        "period_end", "period_label", "breakdown", "age_band", *NUMBER_COLUMNS)
+    return frame.select(
+        *(pl.col(c) if c in frame.columns else pl.lit(None, pl.Float64).alias(c)
+          for c in FIGURE_COLUMNS))
+
+
+def _step() -> pl.Expr:
+    """The months from one period of a metric to the next, from its period type."""
+    return (pl.col("period_type").cast(pl.String)
+            .replace_strict(STEP_MONTHS, default=12, return_dtype=pl.Int8))
 
 
 # ------------------------------------------------------------------------------ Fingertips
@@ -1366,185 +1624,241 @@ def _time_period(text: str) -> tuple[dt.date, dt.date] | None:
     return None
 
 
-def _build_fingertips(raw: pl.DataFrame, reference: Reference, options: Options,
-                      report: Report, progress: Progress) -> Checked:
-    checked = Checked(None, report, "fingertips")
-    lookup = {c.strip().lower(): c for c in raw.columns}
-    cols = {key: lookup[name.lower()] for key, name in FINGERTIPS_COLUMNS.items()
-            if name.lower() in lookup}
-    for key in ("area_code", "period"):
-        if key not in cols:
-            _missing_column(report, FINGERTIPS_COLUMNS[key], "This does not look like a "
-                            "Fingertips export: download the indicator's data as CSV from "
-                            "Fingertips and load that file unchanged.")
-    if "numerator" not in cols and "value" not in cols:
-        _missing_column(report, "Count", "A Fingertips export has Count and Value columns: "
-                        "load the file as exported.")
-    if not options.metric_key:
-        report.error(1, cols.get("indicator_id", "Indicator ID"),
-                     "A Fingertips file does not say which cdphub metric it holds: choose the "
-                     "metric (the metric field, or --metric KEY on the command line).")
-    if not report.ok:
-        return checked
-    frame = _prepare(raw, cols.values())
-    checked.rows_read = frame.height
-    if "indicator_id" in cols and frame.height:
-        column = cols["indicator_id"]
-        first = frame.get_column(column).drop_nulls().head(1).to_list()
-        if first:
-            name_column = cols.get("indicator_name")
-            indicator = first[0]
-            name = (frame.filter(pl.col(column) == indicator).get_column(name_column)[0]
-                    if name_column else "")
-            checked.notes.append(f"Fingertips indicator {shown(indicator)}"
-                                 + (f": {shown(name)}" if name else ""))
-            report.errors_where(
-                frame, pl.col(column) != indicator, column,
-                lambda r: f"This row is for indicator {shown(r[column])}, but the file began "
-                f"with indicator {shown(indicator)}. Load one indicator per file: split the file.")
-    frame = _parse_numbers(frame, {k: cols[k] for k in NUMBER_COLUMNS if k in cols}, report)
-    period_column = cols["period"]
-    texts = frame.get_column(period_column).drop_nulls().unique().to_list()
-    parsed = {text: parse_time_period(text) for text in texts}
-    periods = pl.DataFrame(
-        [(text, p[0], p[1]) for text, p in parsed.items() if p is not None], orient="row",
-        schema={period_column: pl.String, "period_start": pl.Date, "period_end": pl.Date})
-    frame = frame.join(periods, on=period_column, how="left")
-    report.errors_where(
-        frame, pl.col(period_column).is_null(), period_column,
-        lambda r: "The time period is missing: every row needs one, for example 2019/20.")
-    report.errors_where(
-        frame, pl.col(period_column).is_not_null() & pl.col("period_start").is_null(),
-        period_column,
-        lambda r: f"'{shown(r[period_column])}' is not a time period we recognise. Use the forms "
-        "Fingertips uses: 2019/20 (financial year), 2020 (calendar year), 2017 - 19 (three "
-        "years pooled) or 2019/20 Q1.")
-    # Breakdowns: Sex ("Persons" is the total), Age (the indicator's one age group, or "All
-    # ages", is the total) and Category Type/Category.
-    breakdown_columns: dict[str, str] = {}
-    if "sex" in cols:
-        breakdown_columns["sex"] = cols["sex"]
-    if "age" in cols:
-        ages = frame.get_column(cols["age"]).drop_nulls().unique().to_list()
-        if len(ages) > 1:
-            breakdown_columns["age"] = cols["age"]
-        elif ages:
-            checked.notes.append(f"Age group {shown(ages[0])}: the indicator's population, "
-                                 "loaded as the total")
-    extra = []
-    if "category" in cols and "category_type" in cols:
-        category_types = frame.get_column(cols["category_type"]).drop_nulls().unique().to_list()
-        for category_type in sorted(category_types):
-            name = f"_category_{_slug(category_type)}"
-            extra.append(pl.when(pl.col(cols["category_type"]) == category_type)
-                         .then(pl.col(cols["category"])).alias(name))
-            breakdown_columns[_slug(category_type)] = name
-    frame = frame.with_columns(*extra)
-    frame = frame.with_columns(
-        pl.lit(options.metric_key).alias("metric"),
-        pl.col(cols["area_code"]).str.to_uppercase().alias("area_code"),
-        pl.col(period_column).alias("period_label"),
-        _breakdown(breakdown_columns).alias("breakdown"),
-        pl.lit("").alias("age_band"))
-    # Rows with nothing published (suppressed figures) are left out, and a row repeated
-    # exactly (an area listed under two area types) is loaded once.
-    empty = pl.all_horizontal([pl.col(n).is_null() for n in NUMBER_COLUMNS]) & ~pl.col(
-        "_bad_number")
-    skipped = frame.filter(empty)
-    if skipped.height:
-        rows = ", ".join(str(r) for r in skipped.get_column("row").head(10).to_list())
-        report.warn(skipped.row(0, named=True)["row"], cols.get("value", "Value"),
-                    f"{plural(skipped.height, 'row has', 'rows have')} no figures (suppressed "
-                    f"or not published) and {'was' if skipped.height == 1 else 'were'} not "
-                    f"loaded: row{'s' if skipped.height > 1 else ''} {rows}"
-                    f"{' …' if skipped.height > 10 else ''}.")
+class _Fingertips(_Checker):
+    format = "fingertips"
+
+    def __init__(self, names, reference, options, report):
+        super().__init__(names, reference, options, report)
+        lookup = {c.strip().lower(): c for c in names}
+        cols = self.cols = {key: lookup[name.lower()] for key, name in FINGERTIPS_COLUMNS.items()
+                            if name.lower() in lookup}
+        for key in ("area_code", "period"):
+            if key not in cols:
+                _missing_column(report, FINGERTIPS_COLUMNS[key], "This does not look like a "
+                                "Fingertips export: download the indicator's data as CSV from "
+                                "Fingertips and load that file unchanged.")
+        if "numerator" not in cols and "value" not in cols:
+            _missing_column(report, "Count", "A Fingertips export has Count and Value columns: "
+                            "load the file as exported.")
+        if not options.metric_key:
+            report.error(1, cols.get("indicator_id", "Indicator ID"),
+                         "A Fingertips file does not say which cdphub metric it holds: choose "
+                         "the metric (the metric field, or --metric KEY on the command line).")
+        self.indicator = None  # the file's first indicator
+        self.periods: dict[str, tuple[dt.date, dt.date] | None] = {}
+        self.skipped: tuple[int, list[int]] = (0, [])  # rows with no figures: the first 10
+        self.missing: tuple[int, dict | None] = (0, None)  # rows with a numerator alone
+        self.names = {"metric": cols.get("indicator_id", "Indicator ID"),
+                      "area_code": cols.get("area_code", "Area Code"),
+                      "period": cols.get("period", "Time period"),
+                      "numerator": cols.get("numerator", "Count"),
+                      "denominator": cols.get("denominator", "Denominator")}
+        for limit in NUMBER_COLUMNS[2:]:
+            self.names[limit] = cols.get(limit, FINGERTIPS_COLUMNS[limit])
+
+    def add(self, batch):
+        cols, report = self.cols, self.report
+        frame = _prepare(batch, cols.values())
+        self.checked.rows_read += frame.height
+        if "indicator_id" in cols and frame.height:
+            column = cols["indicator_id"]
+            first = frame.get_column(column).drop_nulls().head(1).to_list()
+            if first and self.indicator is None:
+                name_column = cols.get("indicator_name")
+                indicator = self.indicator = first[0]
+                name = (frame.filter(pl.col(column) == indicator).get_column(name_column)[0]
+                        if name_column else "")
+                self.checked.notes.append(f"Fingertips indicator {shown(indicator)}"
+                                          + (f": {shown(name)}" if name else ""))
+            if self.indicator is not None:
+                indicator = self.indicator
+                report.errors_where(
+                    frame, pl.col(column) != indicator, column,
+                    lambda r: f"This row is for indicator {shown(r[column])}, but the file "
+                    f"began with indicator {shown(indicator)}. Load one indicator per file: "
+                    "split the file.")
+        frame = _parse_numbers(frame, {k: cols[k] for k in NUMBER_COLUMNS if k in cols}, report)
+        period_column = cols["period"]
+        for text in frame.get_column(period_column).drop_nulls().unique().to_list():
+            if text not in self.periods:
+                self.periods[text] = parse_time_period(text)
+        periods = pl.DataFrame(
+            [(text, p[0], p[1]) for text, p in self.periods.items() if p is not None],
+            orient="row",
+            schema={period_column: pl.String, "period_start": pl.Date, "period_end": pl.Date})
+        frame = frame.join(periods, on=period_column, how="left")
+        report.errors_where(
+            frame, pl.col(period_column).is_null(), period_column,
+            lambda r: "The time period is missing: every row needs one, for example 2019/20.")
+        report.errors_where(
+            frame, pl.col(period_column).is_not_null() & pl.col("period_start").is_null(),
+            period_column,
+            lambda r: f"'{shown(r[period_column])}' is not a time period we recognise. Use the "
+            "forms Fingertips uses: 2019/20 (financial year), 2020 (calendar year), 2017 - 19 "
+            "(three years pooled) or 2019/20 Q1.")
+        frame = frame.with_columns(
+            pl.lit(self.options.metric_key).alias("metric"),
+            pl.col(cols["area_code"]).str.to_uppercase().alias("area_code"),
+            pl.col(period_column).alias("period_label"))
+        # Rows with nothing published (suppressed figures) are left out.
+        empty = pl.all_horizontal([pl.col(n).is_null() for n in NUMBER_COLUMNS]) & ~pl.col(
+            "_bad_number")
+        skipped = frame.filter(empty).get_column("row")
+        self.skipped = (self.skipped[0] + skipped.len(),
+                        [*self.skipped[1], *skipped.head(10 - len(self.skipped[1])).to_list()])
         frame = frame.filter(~empty)
-    repeats = frame.with_columns(
-        pl.col("row").min().over([*KEY_COLUMNS, *NUMBER_COLUMNS])
-        .alias("first_row")).filter(pl.col("row") != pl.col("first_row"))
-    if repeats.height:
-        report.warn(repeats.row(0, named=True)["row"], "",
-                    f"{plural(repeats.height, 'row repeats', 'rows repeat')} an earlier row "
-                    "exactly (Fingertips lists an area once for each area type it belongs to): "
-                    "each figure was loaded once.")
-        frame = frame.join(repeats.select("row"), on="row", how="anti")
-    progress(20, f"Checking {frame.height:,} rows: metrics and areas", "check")
-    names = {"metric": cols.get("indicator_id", "Indicator ID"),
-             "area_code": cols["area_code"], "period": period_column,
-             "numerator": cols.get("numerator", "Count"),
-             "denominator": cols.get("denominator", "Denominator")}
-    for limit in NUMBER_COLUMNS[2:]:
-        names[limit] = cols.get(limit, FINGERTIPS_COLUMNS[limit])
-    frame = _check_rows(frame, reference, options, report, names, figures=True)
-    progress(35, "Checking for repeated rows and gaps", "check")
-    key_columns = ", ".join(cols[k] for k in ("area_code", "sex", "age", "category_type",
-                                              "category", "period") if k in cols)
-    _check_duplicates(frame, report, key_columns)
-    if report.ok:
-        _warn_gaps(frame, reference, report)
-        checked.frame = _figures(frame)
-    return checked
+        frame = _check_rows(frame, self.reference, self.options, report, self.names,
+                            figures=True)
+        count, first = _missing_denominators(frame)
+        self.missing = (self.missing[0] + count, self.missing[1] or first)
+        kept = [cols[k] for k in ("sex", "age", "category_type", "category") if k in cols]
+        self.parts.append(_compact(frame.select(
+            *(pl.col(c).cast(pl.Int32) if c in ("row", "metric_id", "area_id") else c
+              for c in FIGURE_COLUMNS if c not in ("breakdown", "age_band", *NUMBER_COLUMNS)),
+            *kept, *(n for n in NUMBER_COLUMNS if n in cols), _step().alias("step"))))
+
+    def finish(self, progress):
+        cols, report, checked = self.cols, self.report, self.checked
+        if not self.parts:
+            return checked
+        frame = _concat(self.parts)
+        self.parts = []
+        # Breakdowns: Sex ("Persons" is the total), Age (the indicator's one age group, or
+        # "All ages", is the total) and Category Type/Category.
+        breakdown_columns: dict[str, str] = {}
+        if "sex" in cols:
+            breakdown_columns["sex"] = cols["sex"]
+        if "age" in cols:
+            ages = frame.get_column(cols["age"]).drop_nulls().unique().cast(pl.String).to_list()
+            if len(ages) > 1:
+                breakdown_columns["age"] = cols["age"]
+            elif ages:
+                checked.notes.append(f"Age group {shown(ages[0])}: the indicator's population, "
+                                     "loaded as the total")
+        extra = []
+        if "category" in cols and "category_type" in cols:
+            category_types = (frame.get_column(cols["category_type"]).drop_nulls().unique()
+                              .cast(pl.String).to_list())
+            for category_type in sorted(category_types):
+                name = f"_category_{_slug(category_type)}"
+                extra.append(pl.when(pl.col(cols["category_type"]) == category_type)
+                             .then(pl.col(cols["category"])).alias(name))
+                breakdown_columns[_slug(category_type)] = name
+        frame = frame.with_columns(*extra)
+        frame = _compact(frame.with_columns(_breakdown(breakdown_columns).alias("breakdown"),
+                                            pl.lit("").alias("age_band")))
+        count, rows = self.skipped
+        if count:
+            report.warn(rows[0], cols.get("value", "Value"),
+                        f"{plural(count, 'row has', 'rows have')} no figures (suppressed or "
+                        f"not published) and {'was' if count == 1 else 'were'} not loaded: "
+                        f"row{'s' if count > 1 else ''} {', '.join(map(str, rows))}"
+                        f"{' …' if count > 10 else ''}.")
+        # A row repeated exactly (an area listed under two area types) is loaded once.
+        numbers = [n for n in NUMBER_COLUMNS if n in frame.columns]
+        repeats = _repeats(frame, [*KEY_COLUMNS, *numbers])
+        if repeats.height:
+            report.warn(repeats.get_column("row")[0], "",
+                        f"{plural(repeats.height, 'row repeats', 'rows repeat')} an earlier "
+                        "row exactly (Fingertips lists an area once for each area type it "
+                        "belongs to): each figure was loaded once.")
+            frame = frame.join(repeats, on="row", how="anti")
+        _warn_missing_denominators(report, self.names["denominator"], *self.missing)
+        progress(48, "Checking for repeated rows and gaps", "check")
+        key_columns = ", ".join(cols[k] for k in ("area_code", "sex", "age", "category_type",
+                                                  "category", "period") if k in cols)
+        _check_duplicates(frame, report, key_columns)
+        if report.ok:
+            _warn_gaps(frame, self.reference, report)
+            checked.frame = _figures(frame)
+        return checked
 
 
 # ---------------------------------------------------------------------------- record-level
 
 
-def _build_records(raw: pl.DataFrame, reference: Reference, options: Options, report: Report,
-                   progress: Progress) -> Checked:
-    cols = _column_map(raw.columns)
-    checked = Checked(None, report, "records")
-    required = ["area_code", "date"]
-    if "metric" not in cols and not options.metric_key:
-        required.insert(0, "metric")
-    for name in required:
-        if name not in cols:
-            _missing_column(report, name, "A record-level file has one row per person or "
-                            "event with the columns metric, area_code and date (and "
-                            "optionally breakdown_ columns such as breakdown_sex).")
-    if not report.ok:
+class _Records(_Checker):
+    """One row per person or event, counted a batch at a time: the counts of each batch
+    (per metric, area, base period and breakdown values) are added up in ``finish``."""
+
+    format = "records"
+
+    def __init__(self, names, reference, options, report):
+        super().__init__(names, reference, options, report)
+        cols = self.cols = _column_map(names)
+        required = ["area_code", "date"]
+        if "metric" not in cols and not options.metric_key:
+            required.insert(0, "metric")
+        for name in required:
+            if name not in cols:
+                _missing_column(report, name, "A record-level file has one row per person or "
+                                "event with the columns metric, area_code and date (and "
+                                "optionally breakdown_ columns such as breakdown_sex).")
+        if not report.ok:
+            return
+        self.breakdowns = {k[len("breakdown_"):]: v for k, v in cols.items()
+                           if k.startswith("breakdown_")}
+        for key, column in cols.items():
+            if key not in {"metric", "area_code", "date"} and not key.startswith("breakdown_"):
+                report.warn(1, column, f"The column '{shown(column)}' is not used in a "
+                            "record-level file and was ignored.")
+        self.keep = [*(cols[k] for k in ("metric", "area_code", "date") if k in cols),
+                     *self.breakdowns.values()]
+        self.names = {"metric": cols.get("metric", "metric"), "area_code": cols["area_code"],
+                      "metric_in_file": "metric" in cols, "period": cols["date"]}
+        self.dates: list[pl.DataFrame] = []  # each batch's first and last date per metric
+
+    def add(self, batch):
+        cols, report, options = self.cols, self.report, self.options
+        frame = _prepare(batch, self.keep)
+        self.checked.rows_read += frame.height
+        date_column = cols["date"]
+        frame = _with_date(frame, date_column, "period_start").with_columns(
+            (pl.col(cols["metric"]) if "metric" in cols else pl.lit(options.metric_key))
+            .alias("metric"),
+            pl.col(cols["area_code"]).str.to_uppercase().alias("area_code"),
+            pl.col("period_start").alias("period_end"))
+        report.errors_where(frame, pl.col(date_column).is_null(), date_column,
+                            lambda r: "The date is missing: give the date of the event, for "
+                            "example 2023-04-01.")
+        report.errors_where(
+            frame, pl.col(date_column).is_not_null() & pl.col("period_start").is_null(),
+            date_column, lambda r: f"'{shown(r[date_column])}' is not a date from 1900 to "
+            "2099. Write dates as YYYY-MM-DD, for example 2023-04-01 (or 01/04/2023).")
+        frame = _check_rows(frame, self.reference, options, report, self.names, figures=False)
+        if report.ok:  # after a problem the rows are still checked, but no longer counted
+            # Added up as they come: the counts are never more than the figures.
+            self.parts = [_add_cells([*self.parts, record_cells(frame, self.breakdowns)])]
+            self.dates.append(frame.group_by("metric").agg(
+                pl.col("period_start").min().alias("first"),
+                pl.col("period_start").max().alias("last")))
+
+    def finish(self, progress):
+        report, checked = self.report, self.checked
+        if not report.ok or not self.parts:
+            return checked
+        progress(46, f"Counting {checked.rows_read:,} records by area and period", "count")
+        counts = aggregate_records(self.parts[0], self.reference)
+        dates = (_concat(self.dates).group_by("metric")
+                 .agg(pl.col("first").min(), pl.col("last").max()))
+        self.parts = self.dates = []
+        _warn_partial_periods(dates, counts, report, self.cols["date"])
+        _warn_gaps(counts, self.reference, report)
+        checked.frame = _figures(counts)
+        checked.notes.append(f"{checked.rows_read:,} records counted into "
+                             f"{counts.height:,} figures")
         return checked
-    breakdowns = {k[len("breakdown_"):]: v for k, v in cols.items() if k.startswith("breakdown_")}
-    for key, column in cols.items():
-        if key not in {"metric", "area_code", "date"} and not key.startswith("breakdown_"):
-            report.warn(1, column, f"The column '{shown(column)}' is not used in a record-level "
-                        "file and was ignored.")
-    frame = _prepare(raw, [*(cols[k] for k in ("metric", "area_code", "date") if k in cols),
-                           *breakdowns.values()])
-    checked.rows_read = frame.height
-    date_column = cols["date"]
-    frame = _with_date(frame, date_column, "period_start").with_columns(
-        (pl.col(cols["metric"]) if "metric" in cols else pl.lit(options.metric_key))
-        .alias("metric"),
-        pl.col(cols["area_code"]).str.to_uppercase().alias("area_code"),
-        pl.col("period_start").alias("period_end"))
-    report.errors_where(frame, pl.col(date_column).is_null(), date_column,
-                        lambda r: "The date is missing: give the date of the event, for "
-                        "example 2023-04-01.")
-    report.errors_where(
-        frame, pl.col(date_column).is_not_null() & pl.col("period_start").is_null(),
-        date_column, lambda r: f"'{shown(r[date_column])}' is not a date from 1900 to 2099. "
-        "Write dates as YYYY-MM-DD, for example 2023-04-01 (or 01/04/2023).")
-    progress(20, f"Checking {frame.height:,} records: metrics and areas", "check")
-    names = {"metric": cols.get("metric", "metric"), "area_code": cols["area_code"],
-             "metric_in_file": "metric" in cols, "period": date_column}
-    frame = _check_rows(frame, reference, options, report, names, figures=False)
-    if not report.ok:
-        return checked
-    progress(35, f"Counting {frame.height:,} records by area and period", "count")
-    counts = aggregate_records(frame, breakdowns)
-    _warn_partial_periods(frame, counts, report, date_column)
-    _warn_gaps(counts, reference, report)
-    checked.frame = _figures(counts)
-    checked.notes.append(f"{frame.height:,} records counted into {counts.height:,} figures")
-    return checked
 
 
-def _warn_partial_periods(records: pl.DataFrame, counts: pl.DataFrame, report: Report,
+CHECKERS: dict[str, type[_Checker]] = {"long": _Long, "fingertips": _Fingertips,
+                                       "records": _Records}
+
+
+def _warn_partial_periods(dates: pl.DataFrame, counts: pl.DataFrame, report: Report,
                           column: str) -> None:
     """A record-level file does not say which dates it covers: warn where its first or last
-    period reaches well beyond the first or last record (a count that may be incomplete)."""
-    dates = records.group_by("metric").agg(pl.col("period_start").min().alias("first"),
-                                           pl.col("period_start").max().alias("last"))
+    period reaches well beyond the first or last record (a count that may be incomplete).
+    ``dates`` holds each metric's first and last record date."""
     periods = counts.group_by("metric").agg(
         pl.col("period_start").min().alias("start"), pl.col("period_end").max().alias("end"),
         pl.col("period_label").sort_by("period_start").first().alias("first_label"),
@@ -1562,10 +1876,12 @@ def _warn_partial_periods(records: pl.DataFrame, counts: pl.DataFrame, report: R
                         "count is incomplete.")
 
 
-def aggregate_records(frame: pl.DataFrame, breakdowns: dict[str, str]) -> pl.DataFrame:
-    """Counts per metric, area, period and breakdown: the total and each breakdown dimension
-    on its own. ``frame`` holds checked records: metric, metric_id, period_type, area_code,
-    area_id, period_start (the event date), row and the breakdown columns."""
+def record_cells(frame: pl.DataFrame, breakdowns: dict[str, str]) -> pl.LazyFrame:
+    """Checked records counted per metric, area, base period (the year or quarter a record's
+    date falls in) and breakdown (the total and each dimension on its own), with the first
+    row of each: at most as many rows as figures, whatever the number of records. ``frame``
+    holds metric_id, period_type, area_id, period_start (the event date), row and the
+    breakdown columns. The counts of several batches add up (``_add_cells``)."""
     date = pl.col("period_start")
     year, month = date.dt.year(), date.dt.month()
     types = set(frame.get_column("period_type").unique().to_list())
@@ -1576,27 +1892,41 @@ def aggregate_records(frame: pl.DataFrame, breakdowns: dict[str, str]) -> pl.Dat
     if "financial" in types:
         base_start = pl.when(pl.col("period_type") == "financial").then(
             pl.date(year - (month < 4).cast(pl.Int32), 4, 1)).otherwise(base_start)
-    # One pass over the records, by integer keys and the breakdown values as written; the
-    # total and each dimension's counts are then summed from that small table.
-    values = list(breakdowns.values())
-    cells = (frame.group_by("metric_id", "area_id", base_start.alias("base"), *values)
-             .agg(pl.len().alias("n"), pl.col("row").min()))
-    parts = [cells.group_by("metric_id", "area_id", "base")
-             .agg(pl.col("n").sum(), pl.col("row").min()).with_columns(breakdown=pl.lit(""))]
+    keys = ["metric_id", "area_id", base_start.alias("base")]
+    records = frame.lazy()
+    parts = [records.group_by(keys).agg(pl.len().alias("n"), pl.col("row").min())
+             .with_columns(breakdown=pl.lit(""))]
     for dimension in sorted(breakdowns):
         column = breakdowns[dimension]
         parts.append(
-            cells.filter(pl.col(column).is_not_null()
-                         & ~pl.col(column).str.to_lowercase().is_in(TOTAL_WORDS))
-            .group_by("metric_id", "area_id", "base", column)
-            .agg(pl.col("n").sum(), pl.col("row").min())
+            records.filter(pl.col(column).is_not_null()
+                           & ~pl.col(column).str.to_lowercase().is_in(TOTAL_WORDS))
+            .group_by(*keys, column).agg(pl.len().alias("n"), pl.col("row").min())
             .select("metric_id", "area_id", "base", "n", "row",
                     (pl.lit(f"{dimension}=") + pl.col(column)).alias("breakdown")))
-    names = (frame.select("metric_id", "metric", "period_type").unique(subset="metric_id")
-             .join(frame.select("area_id", "area_code").unique(subset="area_id"), how="cross"))
-    counts = (pl.concat(parts).rename({"n": "numerator"})
+    return pl.concat(parts).select("metric_id", "area_id", "base",
+                                   pl.col("breakdown").cast(pl.Categorical),
+                                   pl.col("n").cast(pl.UInt32), "row")
+
+
+def _add_cells(cells: list[pl.DataFrame | pl.LazyFrame]) -> pl.DataFrame:
+    """The ``record_cells`` of several batches added up (by the streaming engine, which
+    takes far less memory for it than the in-memory one)."""
+    return (pl.concat([c.lazy() for c in cells])
+            .group_by("metric_id", "area_id", "base", "breakdown")
+            .agg(pl.col("n").sum(), pl.col("row").min()).collect(engine="streaming"))
+
+
+def aggregate_records(cells: pl.DataFrame, reference: Reference) -> pl.DataFrame:
+    """Counts per metric, area, period and breakdown (the total and each breakdown dimension
+    on its own), from the ``record_cells`` of every batch of records added up."""
+    cells = cells.with_columns(pl.col("breakdown").cast(pl.String))
+    counts = (cells.rename({"n": "numerator"})
               .with_columns(pl.col("numerator").cast(pl.Float64))
-              .join(names, on=["metric_id", "area_id"], how="left"))
+              .join(reference.metrics_frame().select("metric_id", "metric", "period_type"),
+                    on="metric_id", how="left")
+              .join(reference.areas.select("area_id", "area_code").unique("area_id"),
+                    on="area_id", how="left"))
     group = ["metric", "metric_id", "period_type", "area_code", "area_id", "breakdown"]
     # Pooled and rolling periods: each base period (a year or a quarter) counts towards every
     # window that contains it; only windows wholly inside the span of the metric's records
@@ -1840,8 +2170,18 @@ def _insert_observations(chunk: pl.DataFrame, load_id: int) -> None:
         cursor.executemany(sql, rows)
 
 
-def _current_keys(metric_ids: list[int], start: dt.date, end: dt.date,
-                  exclude_load: int | None = None) -> pl.DataFrame:
+KEY_SCHEMA = {"id": pl.Int64, "load_id": pl.Int64, "metric_id": pl.Int64, "area_id": pl.Int64,
+              "period_start": pl.Date, "period_end": pl.Date, "breakdown": pl.String,
+              "age_band": pl.String}
+
+
+def _current_chunks(metric_ids: list[int], start: dt.date, end: dt.date,
+                    exclude_load: int | None = None, size: int = 20_000
+                    ) -> Iterator[pl.DataFrame]:
+    """The keys of the current figures of these metrics starting in this span, ``size`` at a
+    time (so a million of them are never a million Python tuples at once)."""
+    import itertools
+
     from .models import Observation
 
     rows = Observation.objects.filter(
@@ -1849,23 +2189,25 @@ def _current_keys(metric_ids: list[int], start: dt.date, end: dt.date,
         period_start__lte=end)
     if exclude_load is not None:
         rows = rows.exclude(load_id=exclude_load)
-    return pl.DataFrame(
-        list(rows.values_list("id", "load_id", "metric_id", "area_id", "period_start",
-                              "period_end", "breakdown", "age_band").iterator(chunk_size=20000)),
-        orient="row",
-        schema={"id": pl.Int64, "load_id": pl.Int64, "metric_id": pl.Int64, "area_id": pl.Int64,
-                "period_start": pl.Date, "period_end": pl.Date, "breakdown": pl.String,
-                "age_band": pl.String})
+    values = rows.values_list(*KEY_SCHEMA).iterator(chunk_size=size)
+    while chunk := list(itertools.islice(values, size)):
+        yield pl.DataFrame(chunk, orient="row", schema=KEY_SCHEMA)
+
+
+def _current_keys(metric_ids: list[int], start: dt.date, end: dt.date,
+                  exclude_load: int | None = None) -> pl.DataFrame:
+    return pl.concat([pl.DataFrame(schema=KEY_SCHEMA),
+                      *_current_chunks(metric_ids, start, end, exclude_load)])
 
 
 FIGURE_KEY = ["metric_id", "area_id", "period_start", "period_end", "breakdown", "age_band"]
 
 
-def _update_in_batches(ids: list[int], **fields) -> None:
+def _update_in_batches(ids: list[int] | pl.Series, **fields) -> None:
     from .models import Observation
 
     for start in range(0, len(ids), 900):
-        Observation.objects.filter(id__in=ids[start:start + 900]).update(**fields)
+        Observation.objects.filter(id__in=list(ids[start:start + 900])).update(**fields)
 
 
 def _supersede(load, frame: pl.DataFrame, metric_ids: list[int]) -> int:
@@ -1873,11 +2215,17 @@ def _supersede(load, frame: pl.DataFrame, metric_ids: list[int]) -> int:
     if frame.is_empty():
         return 0
     start, end = frame.get_column("period_start").min(), frame.get_column("period_start").max()
-    existing = _current_keys(metric_ids, start, end)
-    if existing.is_empty():
-        return 0
-    replaced = existing.join(frame.select(FIGURE_KEY), on=FIGURE_KEY, how="semi")
-    ids = replaced.get_column("id").to_list()
+    # The figures' keys are hashed once; each chunk of current figures is matched on the
+    # hash first, then exactly against the few figures whose hash it has.
+    keys = frame.select(FIGURE_KEY)
+    hashed = keys.with_columns(pl.struct(_codes(keys, FIGURE_KEY)).hash().alias("hash"))
+    replaced = []  # the ids, found a chunk at a time, then updated
+    for chunk in _current_chunks(metric_ids, start, end):
+        chunk = chunk.with_columns(*(pl.col(c).cast(keys.schema[c]) for c in FIGURE_KEY))
+        hashes = chunk.select(pl.struct(_codes(chunk, FIGURE_KEY)).hash()).to_series()
+        near = hashed.filter(pl.col("hash").is_in(hashes.implode())).select(FIGURE_KEY)
+        replaced.append(chunk.join(near, on=FIGURE_KEY, how="semi").get_column("id"))
+    ids = pl.concat([pl.Series("id", [], pl.Int64), *replaced])
     _update_in_batches(ids, is_current=False, superseded_by_id=load.pk)
     return len(ids)
 
