@@ -126,7 +126,8 @@ def hostile(world, settings):
     a.save()
     manchester = Area.objects.get(code="E08000003")
     Coverage.objects.create(partnership=a, area=manchester, valid_from=dt.date(2022, 1, 1))
-    sro = Person.objects.create(full_name=SRO_NAME, job_title=SRO_JOB, email="sro@example.org",
+    sro = Person.objects.create(partnership=a, full_name=SRO_NAME, job_title=SRO_JOB,
+                                email="sro@example.org",
                                 organisation=Organisation.objects.create(name=SRO_ORGANISATION))
     actions.appoint(partnership=a, person=sro, position="sro", sector="local_authority_officials",
                     start_date=dt.date(2022, 8, 1), sro_role="la_chief_executive",

@@ -221,7 +221,9 @@ class Appointment(models.Model):
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE,
                                     related_name="appointments")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="appointments")
+    # RESTRICT: a person with appointments cannot be deleted on their own, but deleting the
+    # partnership deletes its people and their appointments together.
+    person = models.ForeignKey(Person, on_delete=models.RESTRICT, related_name="appointments")
     position = models.CharField(max_length=40, choices=Position.choices)
     sector = models.CharField(
         "sector represented", max_length=40, choices=sector_choices,
@@ -324,7 +326,7 @@ class SubGroup(models.Model):
                               related_name="chaired_groups")
     members = models.ManyToManyField(Person, blank=True, related_name="sub_groups")
     reports_to = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="sub_groups",
+        "self", null=True, blank=True, on_delete=models.RESTRICT, related_name="sub_groups",
         help_text="Empty: reports to the partnership board itself.")
     history = HistoricalRecords()
 
