@@ -145,10 +145,14 @@ def _relations(rows: dict, geography: Geography, geography_type: str, end: dt.da
 
 
 def attack_table(metric: str, method: str, period: str, end: dt.date, rows: dict,
-                 geography: Geography, geography_type: str, report: Report) -> None:
-    """``rows``: (kind, code or slug, breakdown) → {numerator, denominator, suppressed}."""
+                 geography: Geography, geography_type: str, report: Report,
+                 rounded_denominators: bool = False) -> None:
+    """``rows``: (kind, code or slug, breakdown) → {numerator, denominator, suppressed}.
+    ``rounded_denominators``: denominators are published rounded to 5, so they do not add
+    up and are not used."""
     report.tables += 1
-    counts = ["numerator"] if method == "count" else ["numerator", "denominator"]
+    counts = ["numerator"] if method == "count" or rounded_denominators else [
+        "numerator", "denominator"]
     unknown: dict[tuple, int] = {}  # (row key, count) → variable
     for key, row in rows.items():
         for count in counts:
@@ -187,7 +191,7 @@ def attack_table(metric: str, method: str, period: str, end: dt.date, rows: dict
     # A proportion's numerator is at most its denominator.
     ub_rows, ub_cols, ub_vals = [], [], []
     upper_bounds = []
-    if method == "proportion":
+    if method == "proportion" and "denominator" in counts:
         for key, row in rows.items():
             num, den = (key, "numerator"), (key, "denominator")
             if num not in unknown and den not in unknown:
@@ -210,7 +214,7 @@ def attack_table(metric: str, method: str, period: str, end: dt.date, rows: dict
     for key in hidden_keys:
         for count in counts:
             targets.append((key, count, {unknown[(key, count)]: 1.0}))
-        if method == "proportion":
+        if method == "proportion" and "denominator" in counts:
             targets.append((key, "complement", {unknown[(key, "denominator")]: 1.0,
                                                 unknown[(key, "numerator")]: -1.0}))
     for key, count, most in _small_maxima(n, a_eq, b, a_ub, upper_bounds, targets, metric,

@@ -167,3 +167,21 @@ def test_small_denominators_and_complements_are_hidden():
     # Secondary: the region's hidden complements add up to 5 or more.
     hidden = [c for c in codes if got[(c, "2023", "")].suppressed]
     assert sum(rows[c][1] - rows[c][0] for c in hidden) >= 5
+
+
+def test_a_denominator_published_rounded_elsewhere_is_rounded_here_too():
+    """Deaths in treatment per 1,000 people in treatment published the people in treatment
+    as they are, while numbers in treatment publishes them rounded to 5 (round-5)."""
+    metric = make_metric(key="deaths", method="crude-rate", multiplier=1000,
+                         disclosure="suppress-1-4", denominator_disclosure="round-5")
+    codes = region_codes(NORTH_EAST)
+    observe(metric, [(c, 20 + i, 1003 + 7 * i) for i, c in enumerate(codes)])
+    recompute_metrics([metric.pk])
+
+    for value in values(metric).values():
+        if value.denominator is None:  # England: not computed from one region
+            continue
+        assert value.denominator % 5 == 0
+        assert value.value == pytest.approx(value.numerator / value.denominator * 1000)
+    assert values(metric)[(codes[0], "2023", "")].denominator == 1005  # 1,003 → 1,005
+    assert values(metric)[(codes[0], "2023", "")].numerator == 20  # the deaths as they are

@@ -113,7 +113,8 @@ def test_the_attacker_pins_no_hidden_count(published):
             periods.setdefault(period, {})[_key(item)] = item
         for (_start, end, label), rows in periods.items():
             attack_table(key, metric.method, label, dt.date.fromisoformat(end), rows,
-                         published["geography"], metric.geography, report)
+                         published["geography"], metric.geography, report,
+                         rounded_denominators=metric.denominator_disclosure == "round-5")
     print(f"attacked {report.tables} tables: {report.hidden} hidden rows, "
           f"{report.relations} sums used, {report.dropped} dropped, "
           f"{time.perf_counter() - started:.0f} s")
@@ -132,6 +133,9 @@ def test_nothing_shown_is_a_small_count_and_hidden_rows_say_nothing(published):
                 assert item["comparison"] == item["comparison_region"] == item["trend"] == ""
                 assert "differs" not in item["geography_note"], item
                 continue
+            if metric.denominator_disclosure == "round-5" and item["denominator"] is not None:
+                # Another metric's count (people in treatment), published rounded there.
+                assert item["denominator"] % 5 == 0, item
             if metric.disclosure == "suppress-1-4":
                 checked += 1
                 assert not _small(item["numerator"]), item

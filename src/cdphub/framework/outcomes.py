@@ -49,12 +49,17 @@ class MetricDefinition:
     breakdowns: tuple[str, ...] = field(default_factory=tuple)
     confidence: int = 95
     disclosure: str = "suppress-1-4"
+    #: The rule for the denominator when it is another metric's published count (deaths in
+    #: treatment per people in treatment: the people in treatment are rounded to 5 where
+    #: they are published), so that this metric cannot publish what that one hides.
+    denominator_disclosure: str = "none"
     cite: str = ""
 
     def __post_init__(self):
         for name, allowed in (("geography", GEOGRAPHIES), ("period_type", PERIOD_TYPES),
                               ("method", METHODS), ("polarity", POLARITIES), ("kind", KINDS),
-                              ("disclosure", DISCLOSURE_RULES)):
+                              ("disclosure", DISCLOSURE_RULES),
+                              ("denominator_disclosure", ("none", "round-5"))):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"metric {self.key}: {name} must be one of {allowed}, "
                                  f"not {getattr(self, name)!r}")

@@ -24,7 +24,9 @@ def sync_catalogue() -> tuple[int, int]:
                 "unit": definition.unit, "multiplier": definition.multiplier,
                 "method": definition.method, "polarity": definition.polarity,
                 "breakdowns": list(definition.breakdowns), "confidence": definition.confidence,
-                "disclosure": definition.disclosure, "cite": definition.cite, "order": order,
+                "disclosure": definition.disclosure,
+                "denominator_disclosure": definition.denominator_disclosure,
+                "cite": definition.cite, "order": order,
                 "partnership": None,
             },
         )

@@ -760,6 +760,9 @@ class MetricComputation:
         * ``round-5``: numerators and denominators rounded to the nearest 5, and the value
           and limits computed again from the rounded counts (so no raw count can be worked
           back from a value);
+        * a denominator that is another metric's count published rounded
+          (``denominator_disclosure``: deaths in treatment per people in treatment) is
+          rounded here too, and the value computed from it;
         * ``suppress-1-4``: rows hidden by ``_suppression``; a hidden row keeps no figure and
           no note that depends on its numbers (its comparison and trend are left empty in
           ``_compare`` and ``_trend``).
@@ -769,6 +772,8 @@ class MetricComputation:
         rule = self.metric.disclosure
         if rule == "round-5":
             rows = self._round(rows)
+        elif self.metric.denominator_disclosure == "round-5":
+            rows = self._round(rows, numerator=False)
         hidden = (self._suppression(rows) if rule == "suppress-1-4"
                   else np.zeros(len(rows), dtype=bool))
         rows = rows.with_columns(suppressed=pl.Series(hidden, dtype=pl.Boolean))
@@ -780,10 +785,14 @@ class MetricComputation:
             .otherwise(pl.col("note")),
         ).drop("numeric_note")
 
-    def _round(self, rows: pl.DataFrame) -> pl.DataFrame:
-        rounded = rows.with_columns(
-            numerator=pl.Series(stats.round_to_5(rows["numerator"].to_numpy().astype(np.float64)),
-                                nan_to_null=True))
+    def _round(self, rows: pl.DataFrame, numerator: bool = True) -> pl.DataFrame:
+        """Counts (or, with ``numerator=False``, only denominators) rounded to the nearest
+        5, and the value and limits computed from what is shown."""
+        rounded = rows
+        if numerator:
+            rounded = rows.with_columns(numerator=pl.Series(
+                stats.round_to_5(rows["numerator"].to_numpy().astype(np.float64)),
+                nan_to_null=True))
         if self.standardised:  # the rate comes from age bands: only the count is shown
             return rounded
         rounded = rounded.with_columns(denominator=pl.Series(
@@ -805,8 +814,12 @@ class MetricComputation:
         Every published sum is a *relation* among rows (``_relations``); relations are
         protected together, period by period (each period is a separate table).
         """
-        counts = np.stack([rows["numerator"].to_numpy().astype(np.float64),
-                           rows["denominator"].to_numpy().astype(np.float64)], axis=1)
+        denominator = rows["denominator"].to_numpy().astype(np.float64)
+        if self.metric.denominator_disclosure == "round-5":
+            # Rounded (so protected), and rounded figures do not add up: not a count to sum.
+            denominator = np.full(len(rows), np.nan)
+        counts = np.stack([rows["numerator"].to_numpy().astype(np.float64), denominator],
+                          axis=1)
         complements = [(0, 1)] if self.metric.method == "proportion" else []
         rows = rows.with_row_index("row")
         hidden = np.zeros(len(rows), dtype=bool)

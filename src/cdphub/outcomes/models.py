@@ -60,6 +60,9 @@ class Metric(models.Model):
     confidence = models.PositiveSmallIntegerField(default=95)
     disclosure = models.CharField(max_length=20, choices=_pairs(DISCLOSURE_RULES),
                                   default="suppress-1-4")
+    denominator_disclosure = models.CharField(
+        max_length=20, default="none", choices=_pairs(("none", "round-5")),
+        help_text="The rule for a denominator that is another metric's published count.")
     cite = models.CharField("source in the guidance", max_length=200, blank=True)
     partnership = models.ForeignKey(
         "partnerships.Partnership", null=True, blank=True, on_delete=models.CASCADE,

@@ -39,12 +39,15 @@ recovered by subtraction, nor from a parent area's total, a complement or a deno
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import numpy as np
 
 from ._common import as_float_array
 from .groups import factorise
+
+logger = logging.getLogger(__name__)
 
 LOWEST_HIDDEN, HIGHEST_HIDDEN = 1, 4
 ROUNDING_BASE = 5
@@ -364,6 +367,8 @@ def _small_maxima(n, a_eq, b_eq, a_ub, b_ub, targets) -> list[int]:
                          A_eq=eq, b_eq=b_eq, bounds=[(0, None)] * n + [(0, SMALL_ENOUGH)] * m,
                          method="highs")
         if result.status != 0:  # the counts do not add up as given: nothing to learn
+            logger.warning("Suppression check skipped: the sums given do not hold (%s)",
+                           result.message)
             return []
         cleared = result.x[n:] >= SMALL_ENOUGH - _EPSILON
         if not cleared.any():
