@@ -275,13 +275,12 @@ class _Sums:
             keep = np.asarray(abs(on_hidden).sum(axis=1)).ravel() > 0
             if not keep.any():
                 continue
-            # Σ sign × hidden = −Σ sign × shown (sign +1 for the total, −1 for a part); a
-            # published total that is not a cell adds its value, the sum of all its parts.
-            shown = np.where(hidden, 0.0, self.filled[:, k])
-            constant = -(block @ shown)
-            implicit = ~self.has_total[use]
-            constant = np.where(implicit, constant - self.parts[use] @ self.filled[:, k],
-                                constant)
+            # Σ sign × hidden = what the shown figures leave for the hidden ones (sign +1
+            # for the total, −1 for a part). Taken from the true counts, this is exact where
+            # the sum holds, and where a published total differs from its parts (a loaded
+            # England figure) it credits the attacker with knowing the difference: the LP
+            # stays feasible and errs on the side of hiding.
+            constant = np.asarray(on_hidden @ self.filled[cells, k]).ravel()
             at = block_of[k]
             blocks.append(sparse.hstack([
                 sparse.csr_matrix((on_hidden.shape[0], h * at)), on_hidden,
