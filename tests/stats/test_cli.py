@@ -247,8 +247,8 @@ def test_missing_input_file_and_unknown_method(tmp_path):
 
 
 def test_stats_does_not_import_django(tmp_path):
-    """The analysts' command must not start the web framework (DESIGN.md: commands that need
-    no database must not start Django)."""
+    """The analysts' command must not start the web framework (docs/architecture.md: a command
+    that needs no database does not start Django)."""
     write(tmp_path / "in.csv", "numerator,denominator\n5,100\n")
     code = (
         "import sys\n"

@@ -1,4 +1,4 @@
-"""The edge cases written out in shared/METHODS.md, one by one."""
+"""The edge cases written out in docs/methods.md, one by one."""
 
 from __future__ import annotations
 

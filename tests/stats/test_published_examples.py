@@ -167,7 +167,7 @@ def test_dsr_reduces_to_the_published_crude_rate_when_populations_match_the_stan
 
 def test_isr_reduces_to_the_published_crude_rate_with_one_band(sight_loss):
     """With a single band the indirectly standardised rate O/E × reference rate is O/n, and
-    its limits are the crude-rate limits of O (METHODS.md §6): the published figures again."""
+    its limits are the crude-rate limits of O (docs/methods.md §6): the published figures again."""
     x = sight_loss.get_column("numerator").cast(pl.Float64).to_numpy()
     n = sight_loss.get_column("denominator").cast(pl.Float64).to_numpy()
     result = isr_rate(x, n, [7.0] * 3, [2_000.0] * 3, groups=[0, 1, 2])

@@ -10,7 +10,7 @@ from django.db.models import Q
 
 class Role(models.TextChoices):
     """Every role in cdphub. Central and regional roles are national or regional in scope;
-    the rest are held in one partnership (DESIGN.md, "Security model")."""
+    the rest are held in one partnership (README, "Security model")."""
 
     CENTRAL_ADMIN = "central_admin", "Central administrator (JCDU)"
     CENTRAL_ANALYST = "central_analyst", "Central analyst (JCDU)"

@@ -2,7 +2,7 @@
 
 Every function takes arrays (one element per area, period or age band) and returns a dict of
 arrays, so a million rows cost one vectorised pass. Missing values are NaN in and NaN out.
-The methods and their edge cases are written out in ``shared/METHODS.md``; each module's
+The methods and their edge cases are written out in ``docs/methods.md``; each module's
 docstring gives the formulas it implements.
 
 =================  ===========================================================

@@ -1,4 +1,4 @@
-"""Comparison with a benchmark by confidence-interval overlap (METHODS.md §11).
+"""Comparison with a benchmark by confidence-interval overlap (docs/methods.md §11).
 
 * One level (Fingertips comparator 1): the benchmark inside the area's 95% interval,
   limits included, is *similar*; otherwise the area is higher or lower.

@@ -1,4 +1,4 @@
-"""Directly standardised rates with Dobson limits (METHODS.md §5; Dobson et al. 1991).
+"""Directly standardised rates with Dobson limits (docs/methods.md §5; Dobson et al. 1991).
 
 Within each group, over age bands i with standard population w_i::
 

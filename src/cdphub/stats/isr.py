@@ -1,4 +1,4 @@
-"""Indirectly standardised ratios and rates (METHODS.md §6)::
+"""Indirectly standardised ratios and rates (docs/methods.md §6)::
 
     E     = Σ_i x_ref,i / n_ref,i · n_i      (a missing reference count or population counts as 0)
     O     = Σ_i x_i

@@ -1,4 +1,4 @@
-"""Means with Student's t intervals (METHODS.md §4)::
+"""Means with Student's t intervals (docs/methods.md §4)::
 
     mean ± t(1 − α/2, N − 1) · sd/√N       (sd with denominator N − 1)
 

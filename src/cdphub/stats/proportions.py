@@ -1,4 +1,4 @@
-"""Proportions with Wilson score intervals (METHODS.md §3; Wilson 1927, Newcombe 1998)::
+"""Proportions with Wilson score intervals (docs/methods.md §3; Wilson 1927, Newcombe 1998)::
 
     p     = x/n · m
     limit = (2x + z² ∓ z·√(z² + 4x(1 − x/n))) / (2(n + z²)) · m

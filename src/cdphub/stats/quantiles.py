@@ -1,4 +1,4 @@
-"""Quartiles and quintiles across areas (METHODS.md §13), for spine charts and benchmarking.
+"""Quartiles and quintiles across areas (docs/methods.md §13), for spine charts and benchmarking.
 
 Bounds follow fingertips-open: the sorted valid values give [min, P(1/q), …, max], where
 percentile p is Excel's PERCENTILE.INC (R ``quantile(type = 7)``: linear interpolation at

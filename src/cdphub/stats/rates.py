@@ -1,4 +1,4 @@
-"""Crude rates (METHODS.md §2): ``x/n·m`` with exact limits below 10 events, Byars from 10 up.
+"""Crude rates (docs/methods.md §2): ``x/n·m`` with exact limits below 10 events, Byars from 10 up.
 
 Edge cases as published:
 

@@ -30,11 +30,13 @@ can be recovered from a value and its denominator.
 Sums are given either as ``totals`` (one label per cell naming a published total that is not
 itself a cell: the margins of a table) or as ``relations`` (lists of cell positions, the
 total's own cell first: a region's row and its authorities' rows). A copy of a cell (a
-partnership shown its police force area's figure) is not a sum: give copies the same cell.
+partnership shown its police force area's figure) is a sum of one: give it as the relation
+``[copy, source]``, so that either is hidden with the other.
 
 This is not part of the Fingertips methods (set per indicator there); the rules are the
-project's: DESIGN.md "counts under 5 hidden, with secondary suppression so they cannot be
-recovered by subtraction, nor from a parent area's total, a complement or a denominator".
+project's (README, "Small numbers (disclosure control)"): counts under 5 hidden, with
+secondary suppression so they cannot be recovered by subtraction, nor from a parent area's
+total, a complement or a denominator.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Fingertips recent-trend test (METHODS.md §12), vectorised over many series.
+"""The Fingertips recent-trend test (docs/methods.md §12), vectorised over many series.
 
 For each series (area × indicator …):
 
