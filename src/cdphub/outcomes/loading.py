@@ -1146,6 +1146,14 @@ class _Checker:
 
     format = "long"
 
+    def _require(self, required: list[str], how: str) -> None:
+        """Name each missing column (the metric too, unless the load names one)."""
+        if "metric" not in self.cols and not self.options.metric_key:
+            required = ["metric", *required]
+        for name in required:
+            if name not in self.cols:
+                _missing_column(self.report, name, how)
+
     def add(self, batch: pl.DataFrame) -> None:
         raise NotImplementedError
 
@@ -1159,14 +1167,10 @@ class _Long(_Checker):
     def __init__(self, names, reference, options, report):
         super().__init__(names, reference, options, report)
         cols = self.cols = _column_map(names)
-        required = ["area_code", "period_from", "period_to"]
-        if "metric" not in cols and not options.metric_key:
-            required.insert(0, "metric")
-        for name in required:
-            if name not in cols:
-                _missing_column(report, name, "Add it: the long format needs the columns "
-                                "metric, area_code, period_from, period_to, numerator and "
-                                "denominator (see the format on the upload page).")
+        self._require(["area_code", "period_from", "period_to"],
+                      "Add it: the long format needs the columns metric, area_code, "
+                      "period_from, period_to, numerator and denominator (see the format on "
+                      "the upload page).")
         if "numerator" not in cols and "value" not in cols:
             _missing_column(report, "numerator", "Add a numerator column (and a denominator "
                             "column), or at least a value column.")
@@ -1786,14 +1790,10 @@ class _Records(_Checker):
     def __init__(self, names, reference, options, report):
         super().__init__(names, reference, options, report)
         cols = self.cols = _column_map(names)
-        required = ["area_code", "date"]
-        if "metric" not in cols and not options.metric_key:
-            required.insert(0, "metric")
-        for name in required:
-            if name not in cols:
-                _missing_column(report, name, "A record-level file has one row per person or "
-                                "event with the columns metric, area_code and date (and "
-                                "optionally breakdown_ columns such as breakdown_sex).")
+        self._require(["area_code", "date"],
+                      "A record-level file has one row per person or event with the columns "
+                      "metric, area_code and date (and optionally breakdown_ columns such as "
+                      "breakdown_sex).")
         if not report.ok:
             return
         self.breakdowns = {k[len("breakdown_"):]: v for k, v in cols.items()
