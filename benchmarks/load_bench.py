@@ -106,8 +106,9 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="cdphub-load-bench-"))
     try:
         setup_django(workdir)
-        from cdphub.outcomes.loading import Options, Reference, check_file, create_load, run_load
+        from cdphub.outcomes.loading import Options, Reference, check_file
         from cdphub.outcomes.models import DataLoad
+        from cdphub.outcomes.store import create_load, run_load
 
         path = workdir / "admissions.csv"
         make_file(path, args.rows)

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from cdphub.accounts.models import Role
 from cdphub.geography.models import Area
-from cdphub.outcomes import loading
+from cdphub.outcomes import store
 from cdphub.outcomes.models import DataLoad, Observation
 from cdphub.partnerships import actions
 from cdphub.partnerships.models import Coverage, Partnership, Person
@@ -80,7 +80,7 @@ def test_a_load_that_fails_part_way_through_storing_stores_nothing():
     rows = [f"continuity_of_care,{code},2019-04-01,2020-03-31,{40 + i},100"
             for i, code in enumerate(["E06000001", "E06000002", "E06000003", "E06000004",
                                       "E06000005"])]
-    insert = loading._insert_observations
+    insert = store._insert_observations
     calls = []
 
     def fail_on_the_second_batch(chunk, load_id):
@@ -89,8 +89,8 @@ def test_a_load_that_fails_part_way_through_storing_stores_nothing():
             raise RuntimeError("the database went away")
         insert(chunk, load_id)
 
-    with mock.patch.object(loading, "BATCH", 2), \
-            mock.patch.object(loading, "_insert_observations", fail_on_the_second_batch), \
+    with mock.patch.object(store, "BATCH", 2), \
+            mock.patch.object(store, "_insert_observations", fail_on_the_second_batch), \
             pytest.raises(RuntimeError):
         load_bytes(csv_bytes(*rows))
     assert len(calls) == 2  # one batch was stored before the failure

@@ -10,9 +10,9 @@ from pathlib import Path
 from unittest import mock
 
 from cdphub.outcomes.catalogue import sync_catalogue
-from cdphub.outcomes.loading import create_load, run_load
 from cdphub.outcomes.models import DataLoad, Metric
 from cdphub.outcomes.signals import data_changed
+from cdphub.outcomes.store import create_load, run_load
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FINGERTIPS_93517 = DATA / "fingertips_93517_ocu_not_in_treatment_sample.csv"

@@ -4,6 +4,7 @@ boundary changes, force-area figures, comparisons, trend and suppression."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import numpy as np
 import pytest
@@ -463,7 +464,7 @@ def test_code_that_recomputes_itself_leaves_no_recomputation_queued(
         django_capture_on_commit_callbacks):
     """The demo build recomputes at its end; inside ``recomputing_here`` the loads' requests
     (sent as the transaction commits) are ignored instead of queued as tasks."""
-    from cdphub.outcomes.receivers import recomputing_here
+    from cdphub.outcomes.recompute import recomputing_here
     from cdphub.outcomes.signals import data_changed
 
     metric = make_metric()
@@ -497,8 +498,37 @@ def test_a_footprint_change_recomputes_partnership_values(django_capture_on_comm
         actions.agree_footprint_change(change=change, decided_by=None)
     assert values(metric, partnership=partnership)[("Tees CDP", "2023", "")].numerator == 100
 
+    with django_capture_on_commit_callbacks(execute=True):  # a change that never took effect
+        change = actions.propose_footprint_change(
+            partnership=partnership, add=[], remove=[areas["E06000002"]],
+            effective_from=dt.date(2023, 1, 1), rationale="Apart again.")
+        actions.agree_footprint_change(change=change, decided_by=None)
+    assert not Coverage.objects.filter(partnership=partnership, area__code="E06000002").exists()
+    assert values(metric, partnership=partnership)[("Tees CDP", "2023", "")].numerator == 40
+
+
+def test_recomputation_is_asked_for_by_the_register_not_by_model_signals(
+        django_capture_on_commit_callbacks):
+    """The register's actions ask for a recomputation explicitly (``footprint_changed``); an
+    edit made around them (a shell, the admin) is not listened for, and ``cdphub recompute``
+    brings the values in line."""
+    from django.core.management import call_command
+
+    from cdphub.partnerships import actions
+
+    metric = make_metric()
+    observe(metric, [("E06000001", 40, 90_000), ("E06000002", 60, 140_000)])
+    areas = Area.objects.in_bulk(["E06000001", "E06000002"], field_name="code")
     with django_capture_on_commit_callbacks(execute=True):
+        partnership = actions.create_partnership(
+            name="Tees CDP", areas=[areas["E06000001"], areas["E06000002"]],
+            valid_from=dt.date(2022, 8, 1))
+    assert values(metric, partnership=partnership)[("Tees CDP", "2023", "")].numerator == 100
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         Coverage.objects.filter(partnership=partnership, area__code="E06000002").delete()
+    assert callbacks == []
+    assert values(metric, partnership=partnership)[("Tees CDP", "2023", "")].numerator == 100
+    call_command("recompute", stdout=io.StringIO())
     assert values(metric, partnership=partnership)[("Tees CDP", "2023", "")].numerator == 40
 
 

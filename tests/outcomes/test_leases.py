@@ -15,8 +15,9 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from cdphub.outcomes import leases
-from cdphub.outcomes.loading import LoadError, create_load, run_load, withdraw_load
+from cdphub.outcomes.loading import LoadError
 from cdphub.outcomes.models import DataLoad, Observation
+from cdphub.outcomes.store import create_load, run_load, withdraw_load
 from cdphub.outcomes.tasks import run_queued_load
 from tests.conftest import sign_in
 from tests.outcomes.loading_helpers import catalogue, csv_bytes

@@ -11,15 +11,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cdphub.outcomes.loading import (
-    LoadError,
-    Progress,
-    create_load,
-    parse_time_period,
-    run_load,
-    withdraw_load,
-)
+from cdphub.outcomes.loading import LoadError, Progress, parse_time_period
 from cdphub.outcomes.models import DataLoad, Observation
+from cdphub.outcomes.store import create_load, run_load, withdraw_load
 from tests.outcomes.loading_helpers import (
     FINGERTIPS_93517,
     catalogue,

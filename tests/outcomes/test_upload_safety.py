@@ -27,9 +27,10 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from cdphub.geography.models import Area
-from cdphub.outcomes import loading
-from cdphub.outcomes.loading import create_load, parse_time_period
+from cdphub.outcomes import loading, store
+from cdphub.outcomes.loading import parse_time_period
 from cdphub.outcomes.models import DataLoad, Observation
+from cdphub.outcomes.store import create_load
 from cdphub.outcomes.uploads import remove_orphan_uploads
 from cdphub.partnerships.models import Partnership
 from tests.conftest import sign_in
@@ -424,7 +425,7 @@ def test_a_5mb_cell_is_named_and_never_echoed_whole(metrics, client, world):
 def test_an_unexpected_stop_does_not_echo_a_huge_message(metrics):
     """The last resort ("The load stopped unexpectedly (…)") cuts the error's text short too."""
     huge = RuntimeError("z" * 5_000_000)
-    with mock.patch.object(loading, "check_file", side_effect=huge), \
+    with mock.patch.object(store, "check_file", side_effect=huge), \
             pytest.raises(RuntimeError):
         load_bytes(csv_bytes(L))
     load = DataLoad.objects.get()

@@ -47,7 +47,7 @@ import sys
 from pathlib import Path
 import django
 django.setup()
-from cdphub.outcomes.loading import create_load
+from cdphub.outcomes.store import create_load
 from cdphub.outcomes.tasks import run_queued_load
 load = create_load(source=Path(sys.argv[1]), file_name="figures.csv", file_format="long")
 run_queued_load.enqueue(load.pk, None)
@@ -62,13 +62,13 @@ import sys
 import threading
 import django
 django.setup()
-from cdphub.outcomes import loading
-insert = loading._insert_observations
+from cdphub.outcomes import store
+insert = store._insert_observations
 def insert_then_hang(chunk, load_id):
     insert(chunk, load_id)
     open(os.environ["CDPHUB_TEST_STORING"], "w").close()
     threading.Event().wait()
-loading._insert_observations = insert_then_hang
+store._insert_observations = insert_then_hang
 from cdphub.cli import main
 sys.exit(main(["cdphub", *sys.argv[1:]]))
 """

@@ -19,22 +19,20 @@ published output.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Literal
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import F, Q
+from django.db.models import F
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
 
-from cdphub.accounts.roles import is_central
 from cdphub.core.access import PUBLIC
 from cdphub.framework.outcomes import KINDS, outcomes_framework
 from cdphub.geography.models import AreaType
-from cdphub.outcomes.models import ComputedValue, Metric
+from cdphub.outcomes.models import Metric
+from cdphub.outcomes.published import Figure, Figures, readable_metrics
 from cdphub.partnerships.models import Partnership
-from cdphub.partnerships.status import visible_to
 
 from .access import OPEN, access, caller, refuse
 from .areas import area_by_code
@@ -97,23 +95,6 @@ class MetricFilters(Schema):
     kind: Kind | None = Field(None, description="Only headline, supporting or local metrics.")
 
 
-def visible_partnerships(user):
-    """Partnerships whose local metrics and values this caller may read (None: all)."""
-    if not user.is_authenticated:
-        return Partnership.objects.none()
-    if is_central(user):
-        return None
-    return visible_to(Partnership.objects.all(), user)
-
-
-def visible_metrics(user):
-    metrics = Metric.objects.select_related("partnership")
-    partnerships = visible_partnerships(user)
-    if partnerships is not None:
-        metrics = metrics.filter(Q(partnership__isnull=True) | Q(partnership__in=partnerships))
-    return metrics
-
-
 def _metric(key: str) -> Metric:
     metric = Metric.objects.select_related("partnership").filter(key=key).first()
     if metric is None:
@@ -127,7 +108,7 @@ def _metric(key: str) -> Metric:
 @paginate(Pages, page_size=100, max_page_size=1000)
 @access(PUBLIC, public=True)
 def list_metrics(request, filters: Query[MetricFilters]):
-    metrics = visible_metrics(caller(request))
+    metrics = readable_metrics(caller(request))
     if filters.outcome:
         known = [o.key for o in outcomes_framework().outcomes]
         if filters.outcome not in known:
@@ -182,56 +163,27 @@ class ValueOut(Schema):
     is_synthetic: bool = Field(description="Synthetic demo data, not real figures.")
     suppressed: bool = Field(description="Hidden for small numbers: the figures are null.")
 
+    # Rows come from the read path (``outcomes/published.py``): a hidden figure, or one that
+    # is not a finite number, is already None.
     @staticmethod
-    def resolve_metric(row: ComputedValue) -> str:
-        return row.metric.key
+    def resolve_metric(row: Figure) -> str:
+        return row.metric_key
 
     @staticmethod
-    def resolve_area(row: ComputedValue) -> dict | None:
-        if row.area is None:
+    def resolve_area(row: Figure) -> dict | None:
+        if row.area_id is None:
             return None
-        return {"code": row.area.code, "name": row.area.name, "type": row.area.area_type}
+        return {"code": row.area_code, "name": row.area_name, "type": row.area_type}
 
     @staticmethod
-    def resolve_unit(row: ComputedValue) -> str:
-        return row.metric.unit
-
-    # Suppressed figures are never shown; nor is a figure that is not a finite number.
-    @staticmethod
-    def resolve_numerator(row: ComputedValue) -> float | None:
-        return shown(row, "numerator")
+    def resolve_partnership(row: Figure) -> dict | None:
+        if row.partnership_id is None:
+            return None
+        return {"slug": row.partnership_slug, "name": row.partnership_name}
 
     @staticmethod
-    def resolve_denominator(row: ComputedValue) -> float | None:
-        return shown(row, "denominator")
-
-    @staticmethod
-    def resolve_value(row: ComputedValue) -> float | None:
-        return shown(row, "value")
-
-    @staticmethod
-    def resolve_lower_95(row: ComputedValue) -> float | None:
-        return shown(row, "lower_95")
-
-    @staticmethod
-    def resolve_upper_95(row: ComputedValue) -> float | None:
-        return shown(row, "upper_95")
-
-    @staticmethod
-    def resolve_lower_99_8(row: ComputedValue) -> float | None:
-        return shown(row, "lower_99_8")
-
-    @staticmethod
-    def resolve_upper_99_8(row: ComputedValue) -> float | None:
-        return shown(row, "upper_99_8")
-
-
-def shown(row: ComputedValue, figure: str) -> float | None:
-    """A figure as the API shows it: null when the row is suppressed or the figure missing."""
-    number = getattr(row, figure)
-    if row.suppressed or number is None or not math.isfinite(number):
-        return None
-    return number
+    def resolve_unit(row: Figure) -> str:
+        return row.metric_unit
 
 
 ALL_BREAKDOWNS = "all"
@@ -252,21 +204,6 @@ class ValueFilters(Schema):
     breakdown: str = Field("", max_length=200, pattern=TEXT,
                            description="Empty (the default) for totals; a breakdown exactly, "
                                        "e.g. sex=Female; or 'all' for every breakdown.")
-
-
-def visible_values(user):
-    """The computed values this caller may read: published values (national metrics, areas),
-    plus, for a signed-in caller, those of the partnerships they may read."""
-    values = ComputedValue.objects.select_related("metric", "area", "partnership")
-    published = Q(area__isnull=False) & ~Q(metric__kind="local") & Q(metric__partnership__isnull=True)
-    partnerships = visible_partnerships(user)
-    if partnerships is None:
-        return values
-    if not user.is_authenticated:
-        return values.filter(published)
-    theirs = ((Q(partnership__isnull=True) | Q(partnership__in=partnerships))
-              & (Q(metric__partnership__isnull=True) | Q(metric__partnership__in=partnerships)))
-    return values.filter(published | theirs)
 
 
 def _metric_filter(user, key: str) -> Metric:
@@ -298,7 +235,7 @@ def _partnership_filter(user, slug: str) -> Partnership:
 @access(PUBLIC, public=True)
 def list_values(request, filters: Query[ValueFilters]):
     user = caller(request)
-    values = visible_values(user)
+    values = Figures.for_viewer(user)
     if filters.metric:
         values = values.filter(metric=_metric_filter(user, filters.metric))
     if filters.partnership:

@@ -164,7 +164,7 @@ def build_demo(step: Callable[[str], None]) -> dict[str, int]:
     """Build the demo in one transaction. The data loads and footprints in it each ask for a
     recomputation when the transaction commits; the demo recomputes everything itself at the
     end, so those requests are ignored (``recomputing_here``) rather than left queued."""
-    from cdphub.outcomes.receivers import recomputing_here
+    from cdphub.outcomes.recompute import recomputing_here
 
     with recomputing_here():
         return _build_demo(step)

@@ -6,4 +6,4 @@ class OutcomesConfig(AppConfig):
     verbose_name = "Outcomes"
 
     def ready(self) -> None:
-        from . import receivers, roles  # noqa: F401
+        from . import recompute, roles  # noqa: F401

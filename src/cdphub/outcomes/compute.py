@@ -36,7 +36,7 @@ load is synthetic.
 
 Queries do not depend on the number of areas: five to read the metrics, areas, boundary
 changes, footprints and partnerships; then per metric one to read its observations, one to
-delete and one ``executemany`` to insert (see ``_replace``).
+delete and one ``executemany`` to insert (``store.replace_values``).
 """
 
 from __future__ import annotations
@@ -51,15 +51,14 @@ from functools import cached_property
 import numpy as np
 import polars as pl
 from django.db import transaction
-from django.db.models import F
 
 from cdphub import stats
-from cdphub.core.db import retry_on_lock
 from cdphub.geography.models import Area, AreaType
 from cdphub.partnerships.models import Coverage, Partnership
 from cdphub.stats.compare import NOT_COMPARED
 
-from .models import ComputedValue, DataLoad, Metric, Observation
+from . import store
+from .models import DataLoad, Metric, Observation
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +96,7 @@ def recompute_metrics(metric_ids: Iterable[int]) -> dict[str, int]:
     written = {}
     for metric in metrics:
         rows = MetricComputation(metric, places).rows()
-        _replace(metric, rows)
+        store.replace_values(metric, rows)
         written[metric.key] = len(rows)
     return written
 
@@ -105,40 +104,6 @@ def recompute_metrics(metric_ids: Iterable[int]) -> dict[str, int]:
 def recompute_all() -> dict[str, int]:
     """Recompute every metric in the catalogue."""
     return recompute_metrics(Metric.objects.values_list("pk", flat=True))
-
-
-#: ComputedValue fields in the order ``MetricComputation.rows`` gives them.
-FIELDS = ("metric", "area", "partnership", "period_start", "period_end", "period_label",
-          "breakdown", "numerator", "denominator", "value", "lower_95", "upper_95",
-          "lower_99_8", "upper_99_8", "suppressed", "geography_note", "comparison",
-          "comparison_region", "trend", "is_synthetic", "computed_at")
-
-
-def _replace(metric: Metric, rows: list[tuple]) -> None:
-    """Replace the metric's computed values in one transaction: one DELETE and one INSERT
-    run for every row (``executemany``), so the number of queries does not grow with the
-    number of rows (``bulk_create`` would split them into batches of about 45 on SQLite, and
-    spends most of its time preparing each value). Run again, with backoff, when another
-    writer holds the database (``retry_on_lock``): a worker storing a large load, say."""
-    retry_on_lock(lambda: _replace_once(metric, rows),
-                  what=f"Recomputing the values of {metric.key}")
-
-
-def _replace_once(metric: Metric, rows: list[tuple]) -> None:
-    with transaction.atomic():
-        ComputedValue.objects.filter(metric=metric).delete()
-        # Pages cache what they show by this number (``dashboard.cache_key``).
-        Metric.objects.filter(pk=metric.pk).update(values_version=F("values_version") + 1)
-        if not rows:
-            return
-        connection = transaction.get_connection()
-        meta = ComputedValue._meta
-        quote = connection.ops.quote_name
-        columns = ", ".join(quote(meta.get_field(name).column) for name in FIELDS)
-        marks = ", ".join(["%s"] * len(FIELDS))
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})", rows)  # noqa: S608
 
 
 # ----------------------------------------------------------------------------- geography
@@ -479,7 +444,8 @@ class MetricComputation:
         return rows.with_columns(
             [pl.when(published).then(pl.coalesce(f"loaded_{n}", n)).otherwise(pl.col(n)).alias(n)
              for n in VALUE_COLUMNS]
-        ).with_columns(note=pl.lit("")).drop([f"loaded_{n}" for n in VALUE_COLUMNS])
+        ).with_columns(note=pl.lit(""), source=pl.lit("")).drop(
+            [f"loaded_{n}" for n in VALUE_COLUMNS])
 
     def _deduplicated_base(self, units: pl.DataFrame) -> pl.DataFrame:
         """(area, p) of the publishing geography's usable figures, without double counting."""
@@ -501,11 +467,12 @@ class MetricComputation:
 
     # --- regions, England and partnerships
 
-    def _members(self, units: pl.DataFrame) -> tuple[pl.DataFrame, dict, dict]:
+    def _members(self, units: pl.DataFrame) -> tuple[pl.DataFrame, dict, dict, dict]:
         """Which base areas make up each region, England and partnership per period.
 
         Returns the membership frame (kind, id, p, member), the areas each target needs
-        (for the missing-figures check), and notes for partnership rows.
+        (for the missing-figures check), and the notes and ``geography_source`` (a key of
+        ``GEOGRAPHY_SOURCES``) of partnership rows whose figure is not their footprint's.
         """
         places = self.places
         base = units.filter(pl.col("area").is_in(self._base_ids))
@@ -515,6 +482,7 @@ class MetricComputation:
         members: list[tuple[int, int, int, int]] = []
         expected: dict[tuple[int, int, int], list[int]] = {}
         notes: dict[tuple[int, int, int], str] = {}
+        sources: dict[tuple[int, int, int], str] = {}
         geography = self.metric.geography
         for p, (_start, end, _label) in enumerate(self.periods):
             present = places.deduplicate(present_by_period.get(p, set()), end)
@@ -552,6 +520,7 @@ class MetricComputation:
                         a for a in areas if places.by_id[a].valid_on(end)]
                     if before[partnership_id]:
                         notes[(PARTNERSHIP, partnership_id, p)] = BEFORE_FOOTPRINT
+                        sources[(PARTNERSHIP, partnership_id, p)] = "before_footprint"
             else:  # the force areas (or regions) the footprint lies in
                 for partnership_id, areas in footprints.items():
                     containing = sorted({
@@ -566,12 +535,13 @@ class MetricComputation:
                     names = _join_names(sorted(places.by_id[a].name for a in containing))
                     plural = "s" if len(containing) > 1 else ""
                     notes[(PARTNERSHIP, partnership_id, p)] = f"Figure for the {kind}{plural}: {names}"
+                    sources[(PARTNERSHIP, partnership_id, p)] = geography
         frame = pl.DataFrame(members, schema={"kind": pl.Int64, "id": pl.Int64, "p": pl.Int64,
                                               "member": pl.Int64}, orient="row")
-        return frame, expected, notes
+        return frame, expected, notes, sources
 
     def _aggregate_rows(self, units: pl.DataFrame, parts: pl.DataFrame) -> pl.DataFrame:
-        members, expected, notes = self._members(units)
+        members, expected, notes, sources = self._members(units)
         usable = units.filter(pl.col("usable")).select(
             member="area", p="p", breakdown="breakdown", numerator="numerator",
             denominator="denominator", synthetic="synthetic")
@@ -607,7 +577,8 @@ class MetricComputation:
                 if not missing:
                     continue
                 entry = (kind, target, p, breakdown,
-                         f"Not computed: no figures for {self.places.names(missing)}")
+                         f"Not computed: no figures for {self.places.names(missing)}",
+                         sources.get((kind, target, p), ""))
                 if (kind, target, p, breakdown) in computed:
                     missing_notes.append(entry)
                 else:
@@ -616,8 +587,11 @@ class MetricComputation:
         target_notes = pl.DataFrame(
             [(k, i, p, b, notes.get((k, i, p), "")) for k, i, p, b in computed],
             schema={**key_schema, "note": pl.String}, orient="row")
-        missing = pl.DataFrame(missing_notes, schema={**key_schema, "missing": pl.String},
-                               orient="row")
+        target_notes = target_notes.with_columns(source=pl.Series(
+            [sources.get((k, i, p), "") for k, i, p in
+             target_notes.select("kind", "id", "p").iter_rows()], dtype=pl.String))
+        missing = pl.DataFrame([entry[:5] for entry in missing_notes],
+                               schema={**key_schema, "missing": pl.String}, orient="row")
         rows = rows.join(target_notes, on=ROW_KEY, how="left").join(missing, on=ROW_KEY,
                                                                      how="left")
         complete = pl.col("missing").is_null()
@@ -632,7 +606,8 @@ class MetricComputation:
         ).drop("missing", "members")
         if empty_targets:  # targets with figures for none of their areas: say so
             rows = pl.concat([rows, pl.DataFrame(empty_targets, schema={
-                **key_schema, "note": pl.String}, orient="row")], how="diagonal_relaxed")
+                **key_schema, "note": pl.String, "source": pl.String}, orient="row")],
+                how="diagonal_relaxed")
         return rows
 
     # --- merging own and aggregate rows
@@ -918,20 +893,22 @@ class MetricComputation:
         periods = [(ops.adapt_datefield_value(start), ops.adapt_datefield_value(end), label)
                    for start, end, label in self.periods]
         columns = ["kind", "id", "p", "breakdown", "numerator", "denominator", *VALUE_COLUMNS,
-                   "suppressed", "note", "comparison", "comparison_region", "trend", "synthetic"]
+                   "suppressed", "note", "source", "comparison", "comparison_region", "trend",
+                   "synthetic"]
         rows = rows.with_columns(
             [pl.col(n).fill_nan(None) for n in ("numerator", "denominator", *VALUE_COLUMNS)]
         ).with_columns(
             pl.col("note").fill_null("").str.slice(0, 200), pl.col("synthetic").fill_null(False),
+            pl.col("source").fill_null(""),
             pl.col("trend").fill_null(""), pl.col("comparison").fill_null(""),
             pl.col("comparison_region").fill_null(""), pl.col("suppressed").fill_null(False))
         metric_id = self.metric.pk
         return [
             (metric_id, target if kind == AREA else None, target if kind == PARTNERSHIP else None,
              *periods[p], breakdown, numerator, denominator, value, lower_95, upper_95,
-             lower_99_8, upper_99_8, suppressed, note, comparison, comparison_region, trend,
-             synthetic, now)
+             lower_99_8, upper_99_8, suppressed, note, source, comparison, comparison_region,
+             trend, synthetic, now)
             for (kind, target, p, breakdown, numerator, denominator, value, lower_95, upper_95,
-                 lower_99_8, upper_99_8, suppressed, note, comparison, comparison_region, trend,
-                 synthetic) in rows.select(columns).iter_rows()
+                 lower_99_8, upper_99_8, suppressed, note, source, comparison, comparison_region,
+                 trend, synthetic) in rows.select(columns).iter_rows()
         ]

@@ -1,5 +1,5 @@
 """Recomputing computed values as a background task (django-tasks; the worker is
-``cdphub db_worker``). ``receivers`` enqueues it once a transaction that changed the data or
+``cdphub db_worker``). ``recompute`` enqueues it once a transaction that changed the data or
 a footprint has committed."""
 
 from __future__ import annotations

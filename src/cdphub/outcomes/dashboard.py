@@ -9,8 +9,8 @@ whatever the number of metrics, periods or areas:
   figure sits among all partnerships (or police force areas) for a spine chart;
 * ``metric_view(partnership, metric)``: everything the metric page shows.
 
-Suppressed figures (small numbers, ``ComputedValue.suppressed``) are kept out: their value,
-limits and counts are replaced by ``None`` before they reach a page, a chart or a download.
+Figures come from the one read path, ``published.py``: a figure hidden for small numbers
+arrives here already absent (``None``), so no page, chart or download can show it.
 """
 
 from __future__ import annotations
@@ -30,91 +30,12 @@ from cdphub.framework.outcomes import outcomes_framework
 from cdphub.geography.models import Area, AreaType
 from cdphub.partnerships.models import Coverage, Partnership
 
-from .models import ComputedValue, Metric, Observation
+from .models import Metric
+from .published import COMPARISON_STYLES, Figure, Figures, breakdown_label, partnership_metrics
+from .store import loads_behind
 
 ENGLAND_CODE = "E92000001"
-#: The kind of comparison word → a CSS modifier and what it means, for tags and legends.
-COMPARISON_STYLES = {
-    "best": ("better", "Better than England (99.8% level)"),
-    "better": ("better", "Better than England"),
-    "similar": ("similar", "Similar to England"),
-    "worse": ("worse", "Worse than England"),
-    "worst": ("worse", "Worse than England (99.8% level)"),
-    "higher": ("higher", "Higher than England"),
-    "lower": ("lower", "Lower than England"),
-    "not compared": ("not-compared", "Not compared"),
-    "": ("not-compared", "Not compared"),
-}
-FIELDS = ("id", "metric_id", "area_id", "partnership_id", "period_start", "period_end",
-          "period_label", "breakdown", "numerator", "denominator", "value", "lower_95",
-          "upper_95", "lower_99_8", "upper_99_8", "suppressed", "geography_note", "comparison",
-          "comparison_region", "trend", "is_synthetic")
-
-
-@dataclass
-class Figure:
-    """One stored value as pages use it (suppressed values already blanked)."""
-
-    metric_id: int
-    area_id: int | None
-    partnership_id: int | None
-    period_start: dt.date
-    period_end: dt.date
-    period_label: str
-    breakdown: str
-    numerator: float | None
-    denominator: float | None
-    value: float | None
-    lower_95: float | None
-    upper_95: float | None
-    lower_99_8: float | None
-    upper_99_8: float | None
-    suppressed: bool
-    geography_note: str
-    comparison: str
-    comparison_region: str
-    trend: str
-    is_synthetic: bool
-
-    @classmethod
-    def from_row(cls, row: dict) -> Figure:
-        row = dict(row)
-        row.pop("id", None)
-        if row["suppressed"]:
-            for name in ("numerator", "denominator", "value", "lower_95", "upper_95",
-                         "lower_99_8", "upper_99_8"):
-                row[name] = None
-        return cls(**row)
-
-    @property
-    def comparison_style(self) -> str:
-        return COMPARISON_STYLES.get(self.comparison, ("not-compared", ""))[0]
-
-    @property
-    def comparison_short(self) -> str:
-        """One word for tight tables: Better, Similar, Worse, Higher, Lower, Not compared."""
-        style = self.comparison_style
-        return "Not compared" if style == "not-compared" else style.capitalize()
-
-    @property
-    def comparison_text(self) -> str:
-        return COMPARISON_STYLES.get(self.comparison, ("", self.comparison.capitalize()))[1]
-
-    @property
-    def breakdown_label(self) -> str:
-        return breakdown_label(self.breakdown)
-
-
-def breakdown_label(breakdown: str) -> str:
-    """'sex=Female;age=16-24' → 'Sex: Female, age: 16-24'; '' → 'All'."""
-    if not breakdown:
-        return "All"
-    parts = []
-    for pair in breakdown.split(";"):
-        name, _, value = pair.partition("=")
-        parts.append(f"{name.replace('_', ' ')}: {value}")
-    text = ", ".join(parts)
-    return text[:1].upper() + text[1:]
+__all__ = ["COMPARISON_STYLES", "Figure", "breakdown_label"]  # shown by pages, from the read path
 
 
 def cache_key(kind: str, partnership: Partnership, metrics, *extra) -> str:
@@ -139,14 +60,7 @@ def cached(key: str, build):
 CACHE_SECONDS = 6 * 3600
 
 
-def _figures(queryset) -> list[Figure]:
-    return [Figure.from_row(row) for row in queryset.values(*FIELDS)]
-
-
-def visible_metrics(partnership: Partnership) -> list[Metric]:
-    """Headline, supporting and this partnership's own local metrics, in catalogue order."""
-    return list(Metric.objects.filter(Q(partnership__isnull=True) | Q(partnership=partnership))
-                .order_by("order", "key"))
+visible_metrics = partnership_metrics
 
 
 def _places(partnership: Partnership) -> tuple[Area, Area]:
@@ -220,7 +134,7 @@ def overview(partnership: Partnership, metrics: list[Metric] | None = None) -> O
     if metrics is None:
         metrics = visible_metrics(partnership)
     england, region = _places(partnership)
-    totals = _figures(ComputedValue.objects.filter(
+    totals = list(Figures.for_partnership_page(partnership).filter(
         Q(partnership=partnership) | Q(area__in=[england.pk, region.pk]),
         metric__in=metrics, breakdown=""))
     own = _latest_by_metric([f for f in totals if f.partnership_id == partnership.pk])
@@ -238,11 +152,11 @@ def overview(partnership: Partnership, metrics: list[Metric] | None = None) -> O
         if row.figure is None:
             row.note = ("Published for England only." if metric.geography == "england"
                         else "No figures loaded for this partnership yet.")
-        elif row.figure.geography_note.startswith("Figure for the police force area"):
+        elif row.figure.geography_source == "pfa":
             row.note = row.figure.geography_note.replace("Figure for the police force area",
                                                          "Police force area")
         rows[metric.pk] = row
-    _add_spines(list(rows.values()))
+    _add_spines(partnership, list(rows.values()))
 
     groups = [OutcomeGroup(o.key, o.label, o.tier) for o in outcomes_framework().outcomes]
     by_outcome = {g.key: g for g in groups}
@@ -259,7 +173,7 @@ def overview(partnership: Partnership, metrics: list[Metric] | None = None) -> O
     return Overview(partnership, groups, local, synthetic)
 
 
-def _add_spines(rows: list[OverviewRow]) -> None:
+def _add_spines(partnership: Partnership, rows: list[OverviewRow]) -> None:
     """Where each figure sits among its peers in the same period: all partnerships, or all
     police force areas for metrics published for police force areas. One query."""
     wanted = [r for r in rows if r.metric.method != "count"  # counts scale with size
@@ -276,11 +190,9 @@ def _add_spines(rows: list[OverviewRow]) -> None:
         else:
             conditions.append(period & Q(partnership__isnull=False))
     values: dict[int, list[float]] = defaultdict(list)
-    for metric_id, value in (ComputedValue.objects.filter(reduce(or_, conditions),
-                                                          suppressed=False,
-                                                          value__isnull=False)
-                             .values_list("metric_id", "value")):
-        values[metric_id].append(value)
+    peers = Figures.for_partnership_page(partnership).filter(reduce(or_, conditions))
+    for figure in peers.shown_only():
+        values[figure.metric_id].append(figure.value)
     for row in wanted:
         peers = values.get(row.metric.pk, [])
         if len(peers) < 4:
@@ -349,7 +261,8 @@ def _series(figures: list[Figure], **match) -> list[Figure]:
 
 def metric_view(partnership: Partnership, metric: Metric, on: dt.date) -> MetricView:
     england, region = _places(partnership)
-    figures = _figures(ComputedValue.objects.filter(
+    readable = Figures.for_partnership_page(partnership)
+    figures = list(readable.filter(
         Q(partnership=partnership) | Q(area__in=[england.pk, region.pk]), metric=metric))
     own = _series(figures, partnership_id=partnership.pk, breakdown="")
     england_series = _series(figures, area_id=england.pk, breakdown="")
@@ -383,29 +296,27 @@ def metric_view(partnership: Partnership, metric: Metric, on: dt.date) -> Metric
         period = Q(metric=metric, period_start=anchor.period_start, period_end=anchor.period_end,
                    breakdown="")
         if metric.geography == "pfa":
-            rows = (ComputedValue.objects.filter(period, area__area_type=AreaType.PFA)
-                    .select_related("area"))
-            peers = sorted(((r.area.name, Figure.from_row(_row(r)), False) for r in rows),
+            # The partnership's own force areas (those its figure is the sum of) are marked.
+            forces = ({a.police_force_area_id for a in footprint}
+                      if latest is not None and latest.geography_source == "pfa" else set())
+            peers = sorted(((f.area_name, f, f.area_id in forces)
+                            for f in readable.filter(period, area__area_type=AreaType.PFA)),
                            key=lambda p: p[0])
             peer_label = "police force areas"
-            notes = latest.geography_note if latest else ""
-            peers = [(name, f, bool(notes) and name in notes) for name, f, _ in peers]
         elif metric.geography in ("utla",) or metric.kind == "local":
-            rows = (ComputedValue.objects.filter(period, partnership__isnull=False)
-                    .select_related("partnership"))
-            peers = sorted(((r.partnership.name, Figure.from_row(_row(r)),
-                             r.partnership_id == partnership.pk) for r in rows),
+            peers = sorted(((f.partnership_name, f, f.partnership_id == partnership.pk)
+                            for f in readable.filter(period, partnership__isnull=False)),
                            key=lambda p: p[0])
             peer_label = "partnerships"
-            area_rows = (ComputedValue.objects.filter(period, area__area_type=AreaType.UTLA)
-                         .select_related("area"))
-            for r in area_rows:
-                map_figures[r.area.code] = (r.area, Figure.from_row(_row(r)))
+            area_figures = list(readable.filter(period, area__area_type=AreaType.UTLA))
+            areas = Area.objects.in_bulk([f.area_id for f in area_figures])
+            for f in area_figures:
+                map_figures[f.area_code] = (areas[f.area_id], f)
             region_authorities = sorted(
                 ((a, f) for a, f in map_figures.values() if a.parent_id == region.pk),
                 key=lambda p: p[0].name)
             authorities = [(a, map_figures.get(a.code, (a, None))[1]) for a in footprint]
-    loads = list(_loads(metric, partnership))
+    loads = list(loads_behind(metric, partnership))
     synthetic = any(f.is_synthetic for f in figures)
     return MetricView(
         partnership=partnership, metric=metric, england=england, region=region, own=own,
@@ -414,20 +325,3 @@ def metric_view(partnership: Partnership, metric: Metric, on: dt.date) -> Metric
         peer_label=peer_label, region_authorities=region_authorities, authorities=authorities,
         map_figures=map_figures, footprint_codes={a.code for a in footprint},
         breakdowns=breakdowns, loads=loads, is_synthetic=synthetic)
-
-
-def _row(value: ComputedValue) -> dict:
-    return {name: getattr(value, name) for name in FIELDS}
-
-
-def _loads(metric: Metric, partnership: Partnership):
-    """The loads the current figures came from: national loads and this partnership's, each
-    checked with an EXISTS that stops at its first current observation of the metric."""
-    from django.db.models import Exists, OuterRef
-
-    from .models import DataLoad
-
-    used = Observation.objects.filter(load=OuterRef("pk"), metric=metric, is_current=True)
-    return (DataLoad.objects.filter(Q(partnership__isnull=True) | Q(partnership=partnership))
-            .filter(Exists(used)).select_related("loaded_by", "partnership")
-            .order_by("-created_at"))

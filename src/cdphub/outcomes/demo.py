@@ -22,7 +22,7 @@ How the figures are made (see ``data/PROVENANCE.md`` for the sources):
 * Proportions: binomial draws around a national proportion shifted per area on the logit
   scale.
 
-The files go through the same loading path as real data (``loading.run_load``: long format,
+The files go through the same loading path as real data (``store.run_load``: long format,
 one load per metric, each ``is_synthetic``, its file kept in the media store with its
 checksum), then every metric is recomputed. Deterministic: the same ``today`` gives the same
 figures (and the same files).
@@ -615,9 +615,10 @@ def build_outcomes_demo(today: dt.date, step: Callable[[str], None] | None = Non
 
     from .catalogue import sync_catalogue
     from .compute import recompute_all, recompute_metrics
-    from .loading import Reference, run_load
+    from .loading import Reference
     from .models import DataLoad, Metric
-    from .receivers import forget_pending, recomputing_here
+    from .recompute import forget_pending, recomputing_here
+    from .store import run_load
 
     step = step or (lambda _message: None)
     sync_catalogue()
@@ -653,7 +654,7 @@ def _file_name(key: str) -> str:
 
 
 def _synthetic_load(key: str, frame: pl.DataFrame):
-    """A queued load of the metric's synthetic file, as ``loading.create_load`` records one,
+    """A queued load of the metric's synthetic file, as ``store.create_load`` records one,
     except that the file is stored under a name made from its checksum and reused when it is
     already there: the demo is rebuilt often (every test that builds it, every ``./dev demo
     --reset``) and its files, about 12 MB in all, would otherwise pile up in the media store."""

@@ -6,7 +6,7 @@ thread of its own (``Heartbeat``), every sixth of ``CDPHUB_LOAD_LEASE``. A runni
 not heard from for the whole lease is one whose process died (``kill -9``, a machine
 restarted, memory ran out) or hangs.
 
-Storing is all or nothing (one transaction, ``loading._store``), and a dead process's
+Storing is all or nothing (one transaction, ``store.store_load``), and a dead process's
 transaction is rolled back by the database, so such a load stored nothing: it can simply be
 run again from the start. ``recover_stopped_loads`` (run by every ``cdphub db_worker`` when it
 starts and every sixth of the lease) does that for loads the background worker ran, up to

@@ -225,11 +225,13 @@ class Observation(Figure):
 
 
 class ComputedValue(Figure):
-    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="values")
+    # No reverse accessors (``metric.values``, ``partnership.metric_values``): figures are
+    # read only through ``outcomes/published.py``.
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
     area = models.ForeignKey("geography.Area", null=True, blank=True, on_delete=models.CASCADE,
                              related_name="+")
     partnership = models.ForeignKey("partnerships.Partnership", null=True, blank=True,
-                                    on_delete=models.CASCADE, related_name="metric_values")
+                                    on_delete=models.CASCADE, related_name="+")
     period_start = models.DateField()
     period_end = models.DateField()
     period_label = models.CharField(max_length=40)
@@ -240,6 +242,13 @@ class ComputedValue(Figure):
         max_length=200, blank=True,
         help_text="For example: the figure for the police force area, where the metric is "
         "published only for police force areas.")
+    geography_source = models.CharField(
+        max_length=20, blank=True, default="", choices=[
+            ("", "The partnership's own footprint (or the area's own figure)"),
+            ("pfa", "The police force area's figure"), ("region", "The region's figure"),
+            ("before_footprint", "The authorities the partnership first covered")],
+        help_text="Where a partnership's figure comes from, for code to read (the note "
+                  "says the same for people).")
     comparison = models.CharField("compared with England", max_length=30, blank=True)
     comparison_region = models.CharField("compared with the region", max_length=30, blank=True)
     trend = models.CharField(max_length=60, blank=True)

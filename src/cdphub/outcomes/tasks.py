@@ -11,13 +11,13 @@ logger = logging.getLogger(__name__)
 
 @task(takes_context=True)
 def run_queued_load(context, load_id: int, metric_key: str | None = None) -> dict:
-    """Check and store a queued load (``cdphub.outcomes.loading.run_load``). A load that is
+    """Check and store a queued load (``cdphub.outcomes.store.run_load``). A load that is
     no longer waiting (already run, taken by another worker, withdrawn) is left as it is.
     Taking it records this task on the load (``leases.claim``), so that if this worker dies
     the load can be queued again with the same arguments."""
     from .leases import claim
-    from .loading import run_load
     from .models import DataLoad
+    from .store import run_load
 
     load = claim(load_id, task_id=str(context.task_result.id))
     if load is None:

@@ -5,7 +5,7 @@ An uploaded data file passes through two places:
 * while the request lasts, a file over ``FILE_UPLOAD_MAX_MEMORY_SIZE`` streams into
   ``FILE_UPLOAD_TEMP_DIR`` (Django's ``TemporaryUploadedFile``, named ``tmp….upload.csv``),
   which Django deletes when the request ends — unless the server is killed first;
-* ``loading.create_load`` then copies it into the media store (``loads/YYYY/MM/``) and records
+* ``store.create_load`` then copies it into the media store (``loads/YYYY/MM/``) and records
   the ``DataLoad`` that refers to it — a crash between the two leaves a file no load refers to.
 
 ``remove_orphan_uploads`` deletes both kinds once they are an hour old (an upload in progress

@@ -17,15 +17,10 @@ from cdphub.framework.outcomes import outcomes_framework
 
 from .forms import LoadForm, LocalMetricForm, WithdrawForm
 from .leases import stalled_notice
-from .loading import (
-    GEOGRAPHY_LABELS,
-    LoadError,
-    can_be_withdrawn,
-    create_load,
-    restored_message,
-    withdraw_load,
-)
-from .models import DataLoad, Metric, Observation
+from .loading import GEOGRAPHY_LABELS, LoadError, restored_message
+from .models import DataLoad, Metric
+from .published import readable_metrics
+from .store import can_be_withdrawn, create_load, superseded_sample, withdraw_load
 from .tasks import run_queued_load
 from .uploads import sweep_orphan_uploads
 
@@ -106,9 +101,7 @@ def load_detail(request, load: DataLoad, pk: int):
 def _detail(request, load: DataLoad, withdraw_form: WithdrawForm | None = None):
     can_withdraw = (request.user.has_perm("outcomes.withdraw_load", load)
                     and can_be_withdrawn(load))
-    superseded = (Observation.objects.filter(superseded_by=load)
-                  .select_related("metric", "area", "load")
-                  .order_by("metric__order", "area__name", "period_start")[:50])
+    superseded = superseded_sample(load)
     return render(request, "outcomes/loads/detail.html", {
         "load": load,
         "tag_class": STATUS_TAGS.get(load.status, ""),
@@ -156,20 +149,9 @@ def load_withdraw(request, load: DataLoad, pk: int):
 # ----------------------------------------------------------------------------- metrics
 
 
-def _visible_metrics(user):
-    """National metrics for everyone; a local metric only for those who can read its
-    partnership (as in the API)."""
-    metrics = Metric.objects.select_related("partnership")
-    if is_central(user):
-        return metrics
-    return metrics.filter(Q(partnership__isnull=True)
-                          | Q(partnership_id__in=partnership_ids(user))
-                          | Q(partnership__region_id__in=region_ids(user)))
-
-
 @access("outcomes.view_metric")
 def metric_list(request):
-    metrics = list(_visible_metrics(request.user))
+    metrics = list(readable_metrics(request.user))
     for metric in metrics:
         metric.geography_label = GEOGRAPHY_LABELS.get(metric.geography, metric.geography)
     groups = [(outcome, [m for m in metrics if m.outcome == outcome.key])
@@ -179,7 +161,7 @@ def metric_list(request):
 
 @access("outcomes.view_metric")
 def metric_detail(request, key: str):
-    metric = get_object_or_404(_visible_metrics(request.user), key=key)
+    metric = get_object_or_404(readable_metrics(request.user), key=key)
     outcome = next((o for o in outcomes_framework().outcomes if o.key == metric.outcome), None)
     return render(request, "outcomes/metrics/detail.html", {
         "metric": metric, "outcome": outcome,

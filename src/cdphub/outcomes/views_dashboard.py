@@ -16,7 +16,8 @@ from cdphub.partnerships.models import Partnership
 from . import charts, dashboard
 from .downloads import about_rows, table_response
 from .loading import GEOGRAPHY_LABELS
-from .models import ComputedValue, Metric
+from .models import Metric
+from .published import Figures
 from .summary import format_value, metric_sentence, overview_paragraph, with_unit
 
 FIGURE_COLUMNS = [("value", "Value"), ("lower_95", "Lower 95% limit"),
@@ -435,8 +436,8 @@ def commitments_download(request, fmt: str):
 def _commitment_items(framework):
     metrics = {m.key: m for m in Metric.objects.filter(partnership__isnull=True)}
     values = {}
-    for value in (ComputedValue.objects.filter(area__code=dashboard.ENGLAND_CODE, breakdown="",
-                                               metric__in=metrics.values())
+    for value in (Figures.published().filter(area__code=dashboard.ENGLAND_CODE, breakdown="",
+                                             metric__in=metrics.values())
                   .order_by("period_end", "period_start")):
         values.setdefault(value.metric_id, []).append(value)
     items = []

@@ -25,6 +25,7 @@ from .models import (
     Person,
     Position,
 )
+from .signals import footprint_changed
 
 
 class RegisterError(Exception):
@@ -84,6 +85,7 @@ def _claim(partnership: Partnership, areas: list[Area], valid_from: dt.date,
                 Coverage(partnership=partnership, area=area, valid_from=valid_from, change=change)
                 for area in areas
             )
+            footprint_changed.send(sender=Partnership, partnership=partnership)
     except IntegrityError as error:
         # Another request claimed one of these authorities at the same moment.
         holder = (
@@ -204,6 +206,7 @@ def agree_footprint_change(*, change: FootprintChange, decided_by, note: str = "
         change.decided_at = timezone.now()
         change.decision_note = note
         change.save()
+        footprint_changed.send(sender=Partnership, partnership=partnership)
 
 
 def decide_footprint_change(*, change: FootprintChange, decided_by, status: str,

@@ -18,16 +18,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cdphub.outcomes.loading import (
-    LoadError,
-    create_load,
-    plural,
-    restored_message,
-    run_load,
-    sniff_format,
-    withdraw_load,
-)
+from cdphub.outcomes.loading import LoadError, plural, restored_message, sniff_format
 from cdphub.outcomes.models import DataLoad, Metric
+from cdphub.outcomes.store import create_load, run_load, withdraw_load
 
 SHOWN = 50  # problems printed; the load's page and report hold up to 1,000
 

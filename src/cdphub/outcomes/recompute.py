@@ -1,12 +1,14 @@
-"""Recompute computed values when the data or the footprints change.
+"""Recompute computed values when the data or the footprints change, triggered explicitly:
 
-* ``data_changed`` (a load completed or was withdrawn): recompute the metrics named.
-* A footprint changed (``Coverage`` saved or deleted, a partnership created, a footprint
-  change agreed): recompute every metric, since partnership figures, their suppression and
-  their comparisons all follow the footprint. ``partnerships.actions`` opens coverage with
-  ``bulk_create``, which sends no ``post_save``; the partnership's creation and the agreed
-  ``FootprintChange`` are saved in the same transaction, so listening to them as well
-  catches every change made through the register.
+* **the store** (``store.py``): a load stored or withdrawn sends ``signals.data_changed``
+  (this app's own event, with the metrics whose current figures changed) inside its
+  transaction; the metrics named are recomputed.
+* **the register** (``partnerships/actions.py``): registering a partnership or agreeing a
+  footprint change sends ``partnerships.signals.footprint_changed`` inside its transaction;
+  every metric is recomputed, since partnership figures, their suppression and their
+  comparisons all follow the footprint. No other app's *model* signals are listened to: a
+  change made outside the register's actions (the Django admin, a shell) is recomputed with
+  ``cdphub recompute``.
 
 The work runs once per transaction, after it commits (``transaction.on_commit``): the
 metrics asked for in one transaction are collected in a single on-commit callback
@@ -24,10 +26,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from cdphub.partnerships.models import Coverage, FootprintChange, Partnership
+from cdphub.core.db import retry_on_lock
+from cdphub.partnerships.signals import footprint_changed
 
 from .signals import data_changed
 
@@ -102,9 +104,9 @@ def run(metric_ids: list[int] | None) -> None:
     """Hand the recomputation to the task queue (``compute_tasks``); the test settings' and
     the development worker's backends run it at once or shortly after. Queueing it is a
     write too, run again if another writer holds the database (``retry_on_lock``)."""
-    from cdphub.core.db import retry_on_lock
-
-    from .compute_tasks import recompute_values
+    from .compute_tasks import (
+        recompute_values,  # inside the function: compute_tasks → compute → store → recompute
+    )
 
     retry_on_lock(lambda: recompute_values.enqueue(metric_ids=metric_ids),
                   what="Queueing a recomputation")
@@ -116,22 +118,6 @@ def on_data_changed(sender, metric_ids=(), **kwargs) -> None:
         schedule(metric_ids)
 
 
-@receiver(post_save, sender=Coverage, dispatch_uid="outcomes_recompute_on_coverage_save")
-@receiver(post_delete, sender=Coverage, dispatch_uid="outcomes_recompute_on_coverage_delete")
-def on_coverage_changed(sender, **kwargs) -> None:
-    if not kwargs.get("raw"):
-        schedule()
-
-
-@receiver(post_save, sender=Partnership, dispatch_uid="outcomes_recompute_on_partnership")
-def on_partnership_saved(sender, created=False, raw=False, update_fields=None, **kwargs) -> None:
-    # A new partnership (its coverage follows in the same transaction) or a new region set by
-    # a footprint change (the regional comparison follows it). Other edits change no figure.
-    if not raw and (created or (update_fields and "region" in update_fields)):
-        schedule()
-
-
-@receiver(post_save, sender=FootprintChange, dispatch_uid="outcomes_recompute_on_footprint")
-def on_footprint_change_saved(sender, instance, raw=False, **kwargs) -> None:
-    if not raw and instance.status == FootprintChange.Status.AGREED:
-        schedule()
+@receiver(footprint_changed, dispatch_uid="outcomes_recompute_on_footprint_changed")
+def on_footprint_changed(sender, **kwargs) -> None:
+    schedule()
