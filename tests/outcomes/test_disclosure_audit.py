@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import math
+import re
 import time
 
 import pytest
@@ -73,6 +75,14 @@ def published(django_db_setup, django_db_blocker):
                 response = member.get(f"/partnerships/{slug}/outcomes/{key}/{table}.csv")
                 assert response.status_code == 200, (key, table)
                 downloads[(key, table)] = response.content.decode("utf-8-sig")
+        # The pages: the overview, and every metric's page with its charts and hex map
+        # (inline SVG), all drawn from the read path.
+        pages = {"": member.get(f"/partnerships/{slug}/outcomes/")}
+        for key in metrics:
+            pages[key] = member.get(f"/partnerships/{slug}/outcomes/{key}/")
+        assert all(r.status_code == 200 for r in pages.values()), \
+            {k: r.status_code for k, r in pages.items() if r.status_code != 200}
+        pages = {k: r.content.decode() for k, r in pages.items()}
         places = {
             a.code: Place(a.code, a.area_type,
                           a.parent.code if a.parent and a.parent.area_type == "region" else None,
@@ -86,7 +96,8 @@ def published(django_db_setup, django_db_blocker):
         transaction.set_rollback(True)
     print(f"demo built in {built:.0f} s, read in {time.perf_counter() - started - built:.0f} s")
     return {"metrics": metrics, "values": values, "public": public, "downloads": downloads,
-            "commitments": commitments, "geography": Geography(places, coverages)}
+            "commitments": commitments, "geography": Geography(places, coverages),
+            "pages": pages, "slug": slug}
 
 
 def _key(item: dict) -> tuple:
@@ -223,3 +234,48 @@ def test_a_members_downloads_show_no_small_count(published):
                 else:
                     assert number % 5 == 0, (key, table, row)
     assert checked > 100
+
+
+TITLE = re.compile(r"<title[^>]*>([^<]*)</title>")
+FIRST_NUMBER = re.compile(r":\s*(-?[\d,]+(?:\.\d+)?)")
+
+
+def test_the_pages_charts_and_hex_maps_show_no_small_count(published):
+    """Every chart and hex map names each area's figure in its ``<title>`` ("Bolton: 12"):
+    for a count whose rule hides 1–4, none of them is a small number."""
+    checked = 0
+    for key, page in published["pages"].items():
+        metric = published["metrics"].get(key)
+        if metric is None or metric.method != "count" or metric.disclosure == "none":
+            continue
+        for title in TITLE.findall(page):
+            match = FIRST_NUMBER.search(html.unescape(title))
+            if not match:
+                continue
+            number = float(match[1].replace(",", ""))
+            checked += 1
+            if metric.disclosure == "suppress-1-4":
+                assert not _small(number), (key, title)
+            else:
+                assert number % 5 == 0, (key, title)
+    assert checked > 20
+
+
+def test_a_hidden_figure_is_said_to_be_hidden_on_the_pages(published):
+    """Where the member's partnership's latest total is hidden, its metric page's key figure
+    says "Not shown" and no number; the overview marks it "Small numbers"."""
+    seen = 0
+    for key, items in published["values"].items():
+        own = [i for i in items if i["partnership"] and i["partnership"]["slug"]
+               == published["slug"] and i["breakdown"] == ""]
+        if not own:
+            continue
+        latest = max(own, key=lambda i: (i["period_end"], i["period_start"]))
+        if not latest["suppressed"]:
+            continue
+        seen += 1
+        page = published["pages"][key]
+        figure = re.search(r'app-key-figure__value">([^<]*)<', page)
+        assert figure and figure[1].strip() == "Not shown", (key, figure and figure[1])
+    overview = published["pages"][""]
+    assert ("Small numbers" in overview) == (seen > 0)
