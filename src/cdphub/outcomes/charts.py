@@ -56,6 +56,8 @@ from html import escape
 import vl_convert
 from markupsafe import Markup
 
+from .numbers import format_number, is_rate
+
 __all__ = [
     "Bar", "ChartFigure", "Column", "Point", "Series",
     "compare_chart", "compare_figure", "compare_summary", "compare_table",
@@ -174,22 +176,12 @@ class ChartFigure:
 
 # --- Numbers in words -------------------------------------------------------------------------
 
-def _is_rate(unit: str) -> bool:
-    unit = unit.strip().lower()
-    return unit == "%" or unit.startswith("per ") or unit.startswith("rate") or "per " in unit
+_is_rate = is_rate
 
 
 def format_value(value: float | None, unit: str = "", *, decimals: int | None = None) -> str:
-    """A number for people: thousands separators; 1 decimal place for rates and percentages
-    (and for any count that is not a whole number); "%" appended for percentages."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "no value"
-    if decimals is None:
-        decimals = 1 if _is_rate(unit) or not float(value).is_integer() else 0
-    text = f"{value:,.{decimals}f}"
-    if text.startswith("-") and float(text.replace(",", "")) == 0:
-        text = text[1:]
-    return text + "%" if unit.strip() == "%" else text
+    """``numbers.format_number``, writing a missing figure "no value" (charts say it aloud)."""
+    return format_number(value, unit=unit, decimals=decimals, missing="no value")
 
 
 def _formatter(values, unit: str):

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from .numbers import format_number
+
 COMPARISON_WORDS = {
     "better": "significantly better than",
     "best": "significantly better than",
@@ -32,12 +34,7 @@ TREND_WORDS = {
 def format_value(value: float | None, method: str, unit: str = "") -> str:
     """A figure as people read it: counts whole with thousands separators; rates and
     percentages to one decimal place (percentages with a % sign)."""
-    if value is None:
-        return "–"
-    if method == "count":
-        return f"{value:,.0f}"
-    text = f"{value:,.1f}"
-    return f"{text}%" if unit == "%" else text
+    return format_number(value, unit=unit, method=method)
 
 
 def with_unit(value: float | None, method: str, unit: str) -> str:
