@@ -196,7 +196,7 @@ class Reference:
 
     metrics: dict[str, MetricInfo]
     areas: pl.DataFrame  # area_code, area_id, area_type, area_name, valid_from, valid_to
-    # Reads the footprints (``compute.Places``) when a partnership's file is checked; without
+    # Reads the footprints (``compute.load_places``) when a partnership's file is checked; without
     # it, a partnership's rows are not checked against its footprint.
     places_loader: Callable[[], Any] | None = None
 
@@ -208,7 +208,7 @@ class Reference:
     def from_database(cls) -> Reference:
         from cdphub.geography.models import Area
 
-        from .compute import Places
+        from .compute import load_places
         from .models import Metric
 
         metrics = {
@@ -219,7 +219,7 @@ class Reference:
         }
         rows = list(Area.objects.values_list("code", "id", "area_type", "name", "valid_from",
                                              "valid_to"))
-        return cls(metrics, areas_frame(rows), places_loader=Places.load)
+        return cls(metrics, areas_frame(rows), places_loader=load_places)
 
     def metrics_frame(self) -> pl.DataFrame:
         values = list(self.metrics.values())
