@@ -11,7 +11,8 @@ import pytest
 
 from cdphub import stats
 from cdphub.geography.models import Area
-from cdphub.outcomes.compute import BEFORE_FOOTPRINT, recompute_metrics
+from cdphub.outcomes.compute import recompute_metrics
+from cdphub.outcomes.engine import BEFORE_FOOTPRINT
 from cdphub.outcomes.models import ComputedValue, DataLoad, Metric, Observation
 from cdphub.partnerships.models import Coverage, Partnership
 
