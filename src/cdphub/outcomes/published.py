@@ -13,8 +13,8 @@ and so will the reports and public pages to come. Nothing else reads the figure 
     a regional adviser's region's; every partnership for central government), and those
     partnerships' local metrics;
   - ``Figures.for_partnership_page`` is what a partnership's outcomes pages compare with:
-    that partnership's figures, published area figures, and every partnership's figure of
-    a national metric (the spine and compare charts place the partnership among its peers).
+    every figure of a national metric (the spine and compare charts place the partnership
+    among its peers) and every figure of that partnership's own local metrics.
     Its callers are views that have already checked the viewer may read the partnership.
 
 * **Suppression, in the query.** A figure hidden for small numbers is never stored
@@ -236,13 +236,12 @@ class Figures:
     @classmethod
     def for_partnership_page(cls, partnership: Partnership) -> Figures:
         """What ``partnership``'s outcomes pages show and compare with (the caller has
-        checked the viewer may read ``partnership``): its own figures (national and local
-        metrics), published area figures, and every partnership's figure of a national
-        metric."""
+        checked the viewer may read ``partnership``): every figure of a national metric
+        (areas' and partnerships', for the spine and compare charts), and every figure of
+        its own local metrics (its own and its authorities'); nothing of another
+        partnership's local metrics."""
         national = Q(metric__partnership__isnull=True) & ~Q(metric__kind="local")
-        own = Q(partnership=partnership) & (Q(metric__partnership__isnull=True)
-                                             | Q(metric__partnership=partnership))
-        return cls(cls._base().filter(national | own))
+        return cls(cls._base().filter(national | Q(metric__partnership=partnership)))
 
 
 _PUBLISHED = Q(area__isnull=False) & ~Q(metric__kind="local") & Q(metric__partnership__isnull=True)
