@@ -55,6 +55,7 @@ from django.db.models import F
 
 from cdphub import stats
 from cdphub.core.db import retry_on_lock
+from cdphub.geography.codes import ENGLAND_CODE
 from cdphub.geography.models import Area, AreaType
 from cdphub.partnerships.models import Coverage, Partnership
 from cdphub.stats.compare import NOT_COMPARED
@@ -63,7 +64,6 @@ from .models import ComputedValue, DataLoad, Metric, Observation
 
 logger = logging.getLogger(__name__)
 
-ENGLAND_CODE = "E92000001"
 VALUE_COLUMNS = ("value", "lower_95", "upper_95", "lower_99_8", "upper_99_8")
 AREA, PARTNERSHIP = 0, 1  # the two kinds of row: an area's, or a partnership's
 ROW_KEY = ["kind", "id", "p", "breakdown"]
