@@ -605,7 +605,7 @@ def _sector(contact: Contact) -> str:
     (Elected members also need a tier, which the return does not give.)"""
     organisation = Organisation.objects.filter(name__iexact=contact.organisation).first() \
         if contact.organisation else None
-    if organisation is None or organisation.sector == "elected_members":
+    if organisation is None or rules.needs_elected_tier(organisation.sector, elected_tier=""):
         return "other"
     return organisation.sector
 
