@@ -100,9 +100,9 @@ class AppointmentForm(GovukForm):
             ("Wider partners", g.choices("wider_partner_types")),
             ("Other", [("other", "Other")]),
         ]
-        self.fields["sro_role"].choices = [*g.choices("sro_roles"),
-                                           (rules.EXCEPTION_SRO_ROLE, "None of these: core members agreed an "
-                                                     "exception")]
+        self.fields["sro_role"].choices = [
+            *g.choices("sro_roles"),
+            (rules.EXCEPTION_SRO_ROLE, "None of these: core members agreed an exception")]
 
     def clean(self):
         cleaned = super().clean()
