@@ -1,6 +1,10 @@
 """The outcomes framework as the guidance's Figure 1 lists it."""
 
-from cdphub.framework.outcomes import outcomes_framework
+import dataclasses
+
+import pytest
+
+from cdphub.framework.outcomes import MetricDefinition, outcomes_framework
 
 
 def test_six_outcomes_three_strategic_three_intermediate():
@@ -40,3 +44,13 @@ def test_box_1_commitments_link_to_known_metrics():
                                                       "new_treatment_places", "ocg_disruptions"}
     assert all(c.metric in metric_keys for c in framework.commitments if c.metric)
     assert framework.commitments[0].target == 1000
+
+
+@pytest.mark.parametrize(("field", "value"), [("method", "median"), ("polarity", "up"),
+                                              ("disclosure", "suppress-1-9"),
+                                              ("denominator_disclosure", "suppress-1-4")])
+def test_a_metric_with_an_unknown_method_polarity_or_disclosure_rule_is_refused(field, value):
+    deaths = outcomes_framework().metric("drug_misuse_deaths")
+    fields = {f.name: getattr(deaths, f.name) for f in dataclasses.fields(MetricDefinition)}
+    with pytest.raises(ValueError, match=f"metric drug_misuse_deaths: {field} must be one of"):
+        MetricDefinition(**{**fields, field: value})

@@ -2,8 +2,8 @@
 
 Sources (see ``tests/data/PROVENANCE.md``):
 
-* the real Fingertips CSV exports of indicators 93517 and 93532 shipped in
-  ``shared/data/raw/ndtms_ohid/`` (OHID, OGL v3);
+* the real Fingertips CSV exports of indicators 93517 and 93532 (OHID, OGL v3), as kept by
+  ONS in ONSdigital/sdg_data_updates ``3-5-1/Example_Input/``;
 * five published Fingertips series (indicators 241, 30309, 41203, 40501, 41101) with the
   recent-trend marker the Fingertips site shows, as transcribed by DHSC in
   dhsc-govuk/FingertipsNext ``trend-analysis/TrendAnalysisApp.UnitTests/Calculator/``.

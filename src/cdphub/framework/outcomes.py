@@ -2,8 +2,8 @@
 
 ``outcomes_framework()`` reads ``data/outcomes_2022.toml``: the 6 outcomes, their headline and
 supporting metrics with everything needed to compute and judge them, and the Box 1
-commitments. Local metrics that partnerships define themselves live in the database
-(``cdphub.outcomes``), not here.
+commitments with the baseline they are measured from. Local metrics that partnerships define
+themselves live in the database (``cdphub.outcomes``), not here.
 """
 
 from __future__ import annotations
@@ -77,11 +77,27 @@ class Commitment:
 
 
 @dataclass(frozen=True)
+class CommitmentBaseline:
+    """Where the Box 1 commitments are measured from: the first figure whose period ends in
+    ``year`` or later (``label`` is that period for a financial year)."""
+
+    year: int
+    label: str
+    source: str
+    quote: str
+
+    def __post_init__(self):
+        if not isinstance(self.year, int) or isinstance(self.year, bool):
+            raise ValueError(f"commitment_baseline: year must be a whole year, not {self.year!r}")
+
+
+@dataclass(frozen=True)
 class OutcomesFramework:
     title: str
     outcomes: tuple[Outcome, ...]
     metrics: tuple[MetricDefinition, ...]
     commitments: tuple[Commitment, ...]
+    commitment_baseline: CommitmentBaseline
 
     def metric(self, key: str) -> MetricDefinition:
         for metric in self.metrics:
@@ -110,4 +126,5 @@ def outcomes_framework(edition: str = "outcomes_2022") -> OutcomesFramework:
         outcomes=outcomes,
         metrics=tuple(metrics),
         commitments=tuple(Commitment(**row) for row in data["commitments"]),
+        commitment_baseline=CommitmentBaseline(**data["commitment_baseline"]),
     )

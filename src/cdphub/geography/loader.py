@@ -14,10 +14,10 @@ from pathlib import Path
 
 from django.db import transaction
 
+from .codes import ENGLAND_CODE
 from .models import Area, AreaType
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-ENGLAND_CODE = "E92000001"
 
 
 @dataclass

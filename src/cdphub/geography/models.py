@@ -14,6 +14,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from cdphub.core.clock import today
+from cdphub.core.validity import ValidityQuerySet, is_valid_on
+
 
 class AreaType(models.TextChoices):
     COUNTRY = "country", "Country"
@@ -23,15 +26,8 @@ class AreaType(models.TextChoices):
     PFA = "pfa", "Police force area"
 
 
-class AreaQuerySet(models.QuerySet):
-    def valid_on(self, date: dt.date) -> AreaQuerySet:
-        return self.filter(
-            Q(valid_from__isnull=True) | Q(valid_from__lte=date),
-            Q(valid_to__isnull=True) | Q(valid_to__gte=date),
-        )
-
-    def current(self) -> AreaQuerySet:
-        return self.valid_on(dt.date.today())
+class AreaQuerySet(ValidityQuerySet):
+    """``valid_on(date)`` and ``current()`` (in use today) come from ``core.validity``."""
 
     def of_type(self, area_type: str) -> AreaQuerySet:
         return self.filter(area_type=area_type)
@@ -80,9 +76,7 @@ class Area(models.Model):
         return reverse("geography:area", args=[self.code])
 
     def is_valid_on(self, date: dt.date) -> bool:
-        return (self.valid_from is None or self.valid_from <= date) and (
-            self.valid_to is None or self.valid_to >= date
-        )
+        return is_valid_on(self.valid_from, self.valid_to, date)
 
     @property
     def replaced_on(self) -> dt.date | None:
@@ -91,7 +85,7 @@ class Area(models.Model):
 
     @property
     def is_current(self) -> bool:
-        return self.is_valid_on(dt.date.today())
+        return self.is_valid_on(today())
 
     @property
     def region(self) -> Area | None:

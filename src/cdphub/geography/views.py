@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, render
 
@@ -20,7 +18,6 @@ def _area(code: str) -> Area:
 
 @access("geography.view_area")
 def index(request):
-    today = dt.date.today()
     regions = (
         Area.objects.filter(area_type=AreaType.REGION)
         .annotate(authorities=Count("children"))
@@ -37,7 +34,7 @@ def index(request):
         "regions": regions,
         "forces": forces,
         "changed": changed,
-        "utla_count": Area.objects.of_type(AreaType.UTLA).valid_on(today).count(),
+        "utla_count": Area.objects.of_type(AreaType.UTLA).current().count(),
     })
 
 

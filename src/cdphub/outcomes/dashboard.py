@@ -27,6 +27,7 @@ from django.db.models import Q
 
 from cdphub import stats
 from cdphub.framework.outcomes import outcomes_framework
+from cdphub.geography.codes import ENGLAND_CODE
 from cdphub.geography.models import Area, AreaType
 from cdphub.partnerships.models import Coverage, Partnership
 
@@ -34,7 +35,6 @@ from .models import Metric
 from .published import COMPARISON_STYLES, Figure, Figures, breakdown_label, partnership_metrics
 from .store import loads_behind
 
-ENGLAND_CODE = "E92000001"
 __all__ = ["COMPARISON_STYLES", "Figure", "breakdown_label"]  # shown by pages, from the read path
 
 
@@ -291,7 +291,7 @@ def metric_view(partnership: Partnership, metric: Metric, on: dt.date) -> Metric
     peers, peer_label, region_authorities, authorities, map_figures = [], "", [], [], {}
     footprint = [c.area for c in Coverage.objects.filter(partnership=partnership)
                  .select_related("area").order_by("area__name")
-                 if c.valid_from <= on and (c.valid_to is None or c.valid_to >= on)]
+                 if c.is_valid_on(on)]
     if anchor is not None:
         period = Q(metric=metric, period_start=anchor.period_start, period_end=anchor.period_end,
                    breakdown="")

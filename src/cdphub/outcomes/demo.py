@@ -43,6 +43,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from cdphub.geography.codes import ENGLAND_CODE
 from cdphub.geography.loader import DATA_DIR as GEOGRAPHY_DIR
 from cdphub.stats import esp2013
 
@@ -549,7 +550,7 @@ def survey(metric: str, rng, periods, labels, sizes) -> pl.DataFrame:
         shares = levels[year] if isinstance(levels[year], tuple) else (levels[year],) * len(labels)
         for label, share, size in zip(labels, shares, sizes, strict=True):
             x = rng.binomial(size, share)
-            frames.append(_frame(metric, ["E92000001"], period, [x], [size],
+            frames.append(_frame(metric, [ENGLAND_CODE], period, [x], [size],
                                  breakdown_age=label))
     return pl.concat(frames)
 

@@ -57,11 +57,11 @@ import numpy as np
 import polars as pl
 
 from cdphub import stats
+from cdphub.geography.codes import ENGLAND_CODE
 from cdphub.stats.compare import NOT_COMPARED
 
 logger = logging.getLogger(__name__)
 
-ENGLAND_CODE = "E92000001"
 VALUE_COLUMNS = ("value", "lower_95", "upper_95", "lower_99_8", "upper_99_8")
 AREA, PARTNERSHIP = 0, 1  # the two kinds of row: an area's, or a partnership's
 ROW_KEY = ["kind", "id", "p", "breakdown"]

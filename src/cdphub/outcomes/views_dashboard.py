@@ -446,7 +446,7 @@ def _commitment_items(framework):
         metric = metrics.get(commitment.metric) if commitment.metric else None
         series = [v for v in values.get(metric.pk, []) if not v.suppressed] if metric else []
         latest = series[-1] if series else None
-        baseline = next((v for v in series if v.period_end.year >= 2021), None)
+        baseline = next((v for v in series if v.period_end.year >= framework.commitment_baseline.year), None)
         change = None
         if latest is not None and baseline is not None and baseline is not latest \
                 and metric.method == "count" and latest.value is not None \

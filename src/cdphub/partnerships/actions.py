@@ -1,6 +1,7 @@
 """Writes to the register that touch several records. Views and importers call these; each
-runs in one transaction, checks the guidance's rules and raises ``RegisterError`` (naming
-the field and the fix) without changing anything when a rule is broken."""
+runs in one transaction, checks the guidance's rules (asking ``rules``, where each is written
+once) and raises ``RegisterError`` (naming the field and the fix) without changing anything
+when a rule is broken."""
 
 from __future__ import annotations
 
@@ -8,22 +9,20 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 
-from cdphub.framework import guidance
-from cdphub.geography.models import Area, AreaType
+from cdphub.core.clock import today
+from cdphub.geography.models import Area
 
+from . import rules
 from .models import (
-    SINGLE_HOLDER_POSITIONS,
     Appointment,
     Coverage,
     FootprintChange,
     Organisation,
     Partnership,
     Person,
-    Position,
 )
 from .signals import footprint_changed
 
@@ -45,13 +44,14 @@ def check_authorities(areas: Iterable[Area], on: dt.date, field: str = "authorit
         raise RegisterError("Choose at least one upper-tier local authority: a partnership is "
                             "no smaller than a single upper-tier local authority.", field)
     for area in areas:
-        if area.area_type != AreaType.UTLA:
+        problem = rules.authority_problem(area, on)
+        if problem == rules.AuthorityProblem.NOT_UPPER_TIER:
             raise RegisterError(f"{area} is not an upper-tier local authority. A footprint is "
                                 "made of upper-tier local authorities.", field)
-        if not area.code.startswith("E"):
+        if problem == rules.AuthorityProblem.NOT_ENGLISH:
             raise RegisterError(f"{area} is not in England: Combating Drugs Partnerships are "
                                 "for England only.", field)
-        if not area.is_valid_on(on):
+        if problem == rules.AuthorityProblem.NOT_IN_USE:
             raise RegisterError(
                 f"{area} is not in use on {on:%-d %B %Y}"
                 + (f" (it was replaced on {area.replaced_on:%-d %B %Y})" if area.valid_to else "")
@@ -66,11 +66,8 @@ def _claim(partnership: Partnership, areas: list[Area], valid_from: dt.date,
     codes = [a.pk for a in areas]
     # Lock the rows that could conflict (PostgreSQL; SQLite serialises writers anyway).
     clashes = (
-        Coverage.objects.select_for_update()
-        .filter(area_id__in=codes)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
-        .exclude(partnership=partnership)
-        .select_related("partnership", "area")
+        rules.clashing_coverage(areas, valid_from, partnership)
+        .select_for_update().select_related("partnership", "area")
     )
     for clash in clashes:
         raise RegisterError(
@@ -125,7 +122,7 @@ def create_partnership(*, name: str, areas: Iterable[Area], valid_from: dt.date,
     areas = check_authorities(areas, valid_from)
     try:
         with transaction.atomic():
-            if Partnership.objects.filter(name__iexact=name).exists():
+            if rules.name_in_use(name):
                 raise RegisterError(f"There is already a partnership called {name}. Choose "
                                     "another name.", "name")
             partnership = Partnership.objects.create(
@@ -196,8 +193,7 @@ def agree_footprint_change(*, change: FootprintChange, decided_by, note: str = "
         if not partnership.coverages.filter(valid_to__isnull=True).exists():
             raise RegisterError("A partnership must cover at least one upper-tier local "
                                 "authority.")
-        remaining = list(partnership.authorities_on(max(change.effective_from,
-                                                        timezone.localdate())))
+        remaining = list(partnership.authorities_on(max(change.effective_from, today())))
         if remaining:
             partnership.region = _region_for(remaining)
             partnership.save(update_fields=["region"])
@@ -224,12 +220,10 @@ def decide_footprint_change(*, change: FootprintChange, decided_by, status: str,
 def check_sro(partnership: Partnership, sro_role: str) -> None:
     """The SRO should hold one of the roles the guidance lists; otherwise core members must
     have agreed the exception, recorded with its rationale (chapter 3, footnote 15)."""
-    eligible = {entry.key for entry in guidance().sro_roles}
-    if sro_role in eligible:
+    problem = rules.sro_problem(sro_role, partnership.sro_exception_rationale)
+    if problem is None:
         return
-    if sro_role == "other" and partnership.sro_exception_rationale.strip():
-        return
-    if sro_role == "other":
+    if problem == rules.SroProblem.EXCEPTION_NOT_RECORDED:
         raise RegisterError(
             "This SRO holds none of the roles the guidance expects. Record why core members "
             "agreed this exception (the partnership's SRO exception rationale) first.", "sro_role")
@@ -275,18 +269,16 @@ def appoint(*, partnership: Partnership, person: Person, position: str, sector: 
             start_date: dt.date, sro_role: str = "", elected_tier: str = "",
             agreed_proposal: bool = False) -> Appointment:
     check_person(partnership, person, "person")
-    if position == Position.SRO:
+    if rules.needs_sro_role(position):
         check_sro(partnership, sro_role)
     elif sro_role:
         sro_role = ""
-    if sector == "elected_members" and not elected_tier:
+    if rules.needs_elected_tier(sector, elected_tier):
         raise RegisterError("Say which tier this elected member represents.", "elected_tier")
-    if position in SINGLE_HOLDER_POSITIONS:
-        holder = partnership.appointments.filter(position=position, end_date__isnull=True).first()
-        if holder is not None:
-            raise RegisterError(
-                f"{holder.person} is already {holder.get_position_display()}. End their "
-                "appointment first.", "position")
+    holder = rules.current_holder(partnership, position)
+    if holder is not None:
+        raise RegisterError(f"{holder.person} is already {holder.get_position_display()}. "
+                            "End their appointment first.", "position")
     try:
         with transaction.atomic():
             return Appointment.objects.create(

@@ -6,6 +6,7 @@ from cdphub.core.forms import DateField, GovukForm, GovukModelForm
 from cdphub.framework import guidance
 from cdphub.geography.models import Area, AreaType
 
+from . import rules
 from .models import Appointment, FootprintChange, MilestoneCompletion, Partnership, Position
 
 
@@ -99,20 +100,19 @@ class AppointmentForm(GovukForm):
             ("Wider partners", g.choices("wider_partner_types")),
             ("Other", [("other", "Other")]),
         ]
-        self.fields["sro_role"].choices = [*g.choices("sro_roles"),
-                                           ("other", "None of these: core members agreed an "
-                                                     "exception")]
+        self.fields["sro_role"].choices = [
+            *g.choices("sro_roles"),
+            (rules.EXCEPTION_SRO_ROLE, "None of these: core members agreed an exception")]
 
     def clean(self):
         cleaned = super().clean()
         position = cleaned.get("position")
-        if position == Position.SRO and not cleaned.get("sro_role"):
+        if rules.needs_sro_role(position) and not cleaned.get("sro_role"):
             self.add_error("sro_role", "Choose the role the SRO holds.")
-        if position in (Position.SRO, Position.PARTNERSHIP_LEAD, Position.DATA_LEAD,
-                        Position.PUBLIC_INVOLVEMENT_LEAD) and not cleaned.get("email"):
+        if rules.needs_contact_email(position) and not cleaned.get("email"):
             self.add_error("email", "Enter an email address: central government needs it for "
                                     "the SRO and lead roles.")
-        if cleaned.get("sector") == "elected_members" and not cleaned.get("elected_tier"):
+        if rules.needs_elected_tier(cleaned.get("sector", ""), cleaned.get("elected_tier", "")):
             self.add_error("elected_tier", "Choose the tier this elected member represents.")
         return cleaned
 

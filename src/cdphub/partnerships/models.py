@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from cdphub.core.validity import ValidityQuerySet, is_valid_on
 from cdphub.framework import guidance
 
 
@@ -79,15 +80,19 @@ class Partnership(models.Model):
         return reverse("partnerships:detail", args=[self.slug])
 
     def authorities_on(self, date: dt.date):
+        """The authorities this partnership covers on ``date`` (one coverage row must be both
+        this partnership's and in use on the date)."""
         from cdphub.geography.models import Area
 
-        return Area.objects.filter(
-            coverages__partnership=self, coverages__valid_from__lte=date
-        ).filter(Q(coverages__valid_to__isnull=True) | Q(coverages__valid_to__gte=date)).distinct()
+        return Area.objects.filter(coverages__in=self.coverages.valid_on(date)).distinct()
 
     def current_coverage(self):
         return self.coverages.filter(valid_to__isnull=True).select_related("area").order_by(
             "area__name")
+
+
+class CoverageQuerySet(ValidityQuerySet):
+    """``valid_on(date)``, ``valid_on_or_after(date)`` from ``core.validity``."""
 
 
 class Coverage(models.Model):
@@ -108,6 +113,8 @@ class Coverage(models.Model):
                                on_delete=models.SET_NULL, related_name="coverages")
     history = HistoricalRecords()
 
+    objects = CoverageQuerySet.as_manager()
+
     class Meta:
         ordering = ["area__name", "valid_from"]
         constraints = [
@@ -124,6 +131,9 @@ class Coverage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area} in {self.partnership} from {self.valid_from}"
+
+    def is_valid_on(self, date: dt.date) -> bool:
+        return is_valid_on(self.valid_from, self.valid_to, date)
 
 
 class FootprintChange(models.Model):
@@ -262,7 +272,7 @@ class Appointment(models.Model):
         return f"{self.person} — {self.get_position_display()} — {self.partnership}"
 
     def is_current_on(self, date: dt.date) -> bool:
-        return self.start_date <= date and (self.end_date is None or self.end_date >= date)
+        return is_valid_on(self.start_date, self.end_date, date)
 
     @property
     def sector_label(self) -> str:

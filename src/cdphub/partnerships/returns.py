@@ -19,15 +19,14 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
 
 from cdphub.core.clock import today
 from cdphub.core.downloads import Sheet, Styled, csv_bytes, restore, xlsx_bytes
 from cdphub.framework import guidance
-from cdphub.geography.models import Area, AreaType
+from cdphub.geography.models import Area
 
-from . import actions
-from .models import Coverage, Organisation, Partnership, Person, Position
+from . import actions, rules
+from .models import Organisation, Partnership, Person, Position
 from .status import current_appointments, current_authorities, leadership, with_register
 
 GUIDANCE = "Drugs strategy: guidance for local delivery partners (June 2022)"
@@ -370,15 +369,11 @@ class _RowChecker:
                       .prefetch_related("successors")}
         self.covered = {
             coverage.area.code: coverage for coverage in
-            Coverage.objects.filter(area__code__in=codes)
-            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=valid_from))
+            rules.clashing_coverage(self.areas.values(), valid_from)
             .select_related("area", "partnership")
         }
-        self.registered = {name.lower() for name in
-                           Partnership.objects.values_list("name", flat=True)}
         self.names_in_file: dict[str, int] = {}
         self.codes_in_file: dict[str, int] = {}
-        self.sro_roles = {entry.key for entry in guidance().sro_roles}
 
     def _cells(self, record: list[str]) -> dict[str, str]:
         return {heading: restore(value.strip())
@@ -418,7 +413,7 @@ class _RowChecker:
         elif name.lower() in self.names_in_file:
             error(column, f"Row {self.names_in_file[name.lower()]} has the same name, '{name}'. "
                   "Each partnership needs its own name: correct one of the rows.")
-        elif name.lower() in self.registered:
+        elif rules.name_in_use(name):
             error(column, f"There is already a partnership called '{name}' in the register. "
                   "Choose another name, or delete this row if it is already registered.")
         if name:
@@ -462,11 +457,12 @@ class _RowChecker:
         return areas
 
     def _not_a_current_authority(self, area: Area) -> str:
-        if area.area_type != AreaType.UTLA or not area.code.startswith("E"):
+        problem = rules.authority_problem(area, self.valid_from)
+        if problem in (rules.AuthorityProblem.NOT_UPPER_TIER, rules.AuthorityProblem.NOT_ENGLISH):
             return (f"{area.name} ({area.code}) is a {area.get_area_type_display().lower()}, "
                     "not an English upper-tier local authority. Use the code of the county or "
                     "unitary authority.")
-        if not area.is_valid_on(self.valid_from):
+        if problem == rules.AuthorityProblem.NOT_IN_USE:
             successors = ", ".join(f"{s.name} ({s.code})" for s in area.successors.all())
             when = f"{self.valid_from:%-d %B %Y}"
             return (f"{area.name} ({area.code}) is not an upper-tier local authority on {when}"
@@ -507,7 +503,7 @@ class _RowChecker:
         if column not in self.header or sro is None:
             return ""
         role = cells.get(column, "")
-        if role not in self.sro_roles:
+        if not rules.is_expected_sro_role(role):
             given = f"'{role}' is not one of the roles. " if role else ""
             error(column, f"{given}Enter the role the SRO holds, one of: {sro_role_help()}. An "
                   "SRO who holds none of these needs an exception agreed by core members, which "
@@ -609,7 +605,7 @@ def _sector(contact: Contact) -> str:
     (Elected members also need a tier, which the return does not give.)"""
     organisation = Organisation.objects.filter(name__iexact=contact.organisation).first() \
         if contact.organisation else None
-    if organisation is None or organisation.sector == "elected_members":
+    if organisation is None or rules.needs_elected_tier(organisation.sector, elected_tier=""):
         return "other"
     return organisation.sector
 

@@ -40,8 +40,7 @@ def current_appointments(partnership: Partnership, on: dt.date) -> list[Appointm
 
 def current_authorities(partnership: Partnership, on: dt.date):
     return sorted(
-        (c.area for c in partnership.coverages.all()
-         if c.valid_from <= on and (c.valid_to is None or c.valid_to >= on)),
+        (c.area for c in partnership.coverages.all() if c.is_valid_on(on)),
         key=lambda area: area.name,
     )
 
