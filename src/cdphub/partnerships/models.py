@@ -15,6 +15,7 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from cdphub.framework import guidance
+from cdphub.geography.models import Area
 
 
 def _choices(name: str):
@@ -79,8 +80,6 @@ class Partnership(models.Model):
         return reverse("partnerships:detail", args=[self.slug])
 
     def authorities_on(self, date: dt.date):
-        from cdphub.geography.models import Area
-
         return Area.objects.filter(
             coverages__partnership=self, coverages__valid_from__lte=date
         ).filter(Q(coverages__valid_to__isnull=True) | Q(coverages__valid_to__gte=date)).distinct()
