@@ -1,7 +1,7 @@
 """Computing values on the synthetic demo dataset: the demo's outcomes step, then
 ``recompute_all`` on its own and metric by metric.
 
-Builds the whole demo (``cdphub.core.demo.build_demo``: geography, the 142 partnerships with
+Builds the whole demo (``cdphub.demo.build.build_demo``: geography, the 142 partnerships with
 their 2023 reorganisations, people, governance, the outcomes data through the loader) into a
 throwaway SQLite database with the test settings, timing each step from its progress
 messages; the time after the last step is the commit and the recomputation the loads'
@@ -40,7 +40,7 @@ def setup_django(workdir: Path) -> None:
 
 
 def build(stamps: list[tuple[str, float]]) -> float:
-    from cdphub.core.demo import build_demo
+    from cdphub.demo.build import build_demo
 
     start = time.perf_counter()
     build_demo(step=lambda what: stamps.append((what, time.perf_counter())))

@@ -1,7 +1,7 @@
 """Serving pages under load: the outcomes overview and a metric page, against a static file
 served by the same server in the same run.
 
-Builds the demo (``cdphub.core.demo.build_demo``: geography, the 142 partnerships, people,
+Builds the demo (``cdphub.demo.build.build_demo``: geography, the 142 partnerships, people,
 governance, the outcomes data and its computed values) into a fresh PostgreSQL database
 (``cdphub_bench`` on the server ``CDPHUB_TEST_POSTGRES_URL`` names, which ``./dev bench``
 starts), collects the static files, and serves it with gunicorn and the production settings
@@ -386,7 +386,7 @@ def build(reuse: bool) -> None:
     from django.core.management import call_command
     from django.test.utils import override_settings
 
-    from cdphub.core.demo import build_demo
+    from cdphub.demo.build import build_demo
     from cdphub.partnerships.models import Partnership
 
     start = time.perf_counter()
@@ -545,7 +545,7 @@ def main() -> None:
         from django.db import connections
         from django.test import Client
 
-        from cdphub.core.demo import DEMO_PASSWORD, GM
+        from cdphub.demo.build import DEMO_PASSWORD, GM
         from cdphub.partnerships.models import Partnership
 
         load = os.getloadavg()

@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 import cdphub
 from cdphub.accounts.models import TWO_FACTOR_ROLES, AuditEvent, Membership, User
-from cdphub.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, build_demo, demo_footprints
+from cdphub.demo.build import DEMO_ACCOUNTS, DEMO_PASSWORD, build_demo, demo_footprints
 from cdphub.partnerships.models import Partnership
 
 REPO_ROOT = Path(cdphub.__file__).resolve().parents[2]

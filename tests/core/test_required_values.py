@@ -11,7 +11,7 @@ from django.urls import reverse
 from cdphub.accounts import forms as accounts_forms
 from cdphub.outcomes import forms as outcomes_forms
 from cdphub.partnerships import forms as partnership_forms
-from cdphub.partnerships import forms_governance, forms_meetings
+from cdphub.partnerships import forms_governance, forms_meetings, forms_roles
 from cdphub.partnerships.models import Partnership, TermsOfReference
 from tests.conftest import sign_in
 
@@ -117,7 +117,7 @@ def _forms():
                             ["name", "definition", "source", "frequency", "unit"]),
         "SignInForm": (lambda d: accounts_forms.SignInForm(None, data=d), ["email"]),
         "TokenForm": (lambda d: accounts_forms.TokenForm(data=d), ["token"]),
-        "GrantRoleForm": (lambda d: accounts_forms.GrantRoleForm(data=d), ["email"]),
+        "GrantRoleForm": (lambda d: forms_roles.GrantRoleForm(data=d), ["email"]),
         "AccessTokenForm": (lambda d: accounts_forms.AccessTokenForm(data=d), ["name"]),
     }
 

@@ -253,7 +253,7 @@ def test_demo_totp_command_refuses_when_demo_is_disabled():
 @override_settings(CDPHUB_DEMO_ENABLED=False)
 def test_build_demo_refuses_when_demo_is_disabled():
     from cdphub.accounts.models import User
-    from cdphub.core.demo import build_demo
+    from cdphub.demo.build import build_demo
 
     with pytest.raises(RuntimeError):
         build_demo(step=lambda s: None)

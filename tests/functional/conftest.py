@@ -115,6 +115,6 @@ def web(browser, live_server):
 @pytest.fixture
 def demo(transactional_db):
     """The demo data (geography, 142 partnerships, demo accounts) in the live server's DB."""
-    from cdphub.core.demo import build_demo
+    from cdphub.demo.build import build_demo
 
     build_demo(step=lambda _what: None)

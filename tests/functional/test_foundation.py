@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from cdphub.accounts.models import AuditEvent, Membership
-from cdphub.core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from cdphub.demo.build import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 from .conftest import totp_code
 

@@ -3,7 +3,7 @@ and the map show the stored figures, and pass axe."""
 
 from __future__ import annotations
 
-from cdphub.core.demo import DEMO_PASSWORD
+from cdphub.demo.build import DEMO_PASSWORD
 from cdphub.outcomes.summary import format_value
 
 GM = "greater-manchester"

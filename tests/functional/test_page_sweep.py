@@ -4,7 +4,7 @@ New sections registered in cdphub.partnerships.sections are swept automatically.
 
 from __future__ import annotations
 
-from cdphub.core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from cdphub.demo.build import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from cdphub.partnerships.sections import sections_for
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.test import override_settings
 
-from cdphub.core.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from cdphub.demo.build import DEMO_PASSWORD, DEMO_TOTP_SECRET
 
 
 def fill_date(page, legend: str, day: int, month: int, year: int) -> None:

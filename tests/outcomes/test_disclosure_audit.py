@@ -52,7 +52,7 @@ def _read_values(client: Client, metric: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def published(django_db_setup, django_db_blocker):
     """Everything the readers read, gathered while the demo exists."""
-    from cdphub.core.demo import build_demo
+    from cdphub.demo.build import build_demo
 
     with django_db_blocker.unblock(), transaction.atomic():
         started = time.perf_counter()

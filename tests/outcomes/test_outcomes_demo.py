@@ -9,14 +9,14 @@ import time
 import polars as pl
 import pytest
 
-from cdphub.geography.models import Area
-from cdphub.outcomes.demo import (
+from cdphub.demo.outcomes import (
     build_outcomes_demo,
     demo_frames,
     ndtms_in_treatment,
     ons_drug_misuse_deaths,
     units,
 )
+from cdphub.geography.models import Area
 from cdphub.outcomes.models import ComputedValue, DataLoad, Metric
 from cdphub.partnerships.models import Coverage, Partnership
 
@@ -131,7 +131,7 @@ def test_the_demo_periods_follow_each_metrics_period_type():
 
 
 def test_rebuilding_the_demo_reuses_its_stored_files(db, settings, tmp_path):
-    from cdphub.outcomes.demo import _synthetic_load
+    from cdphub.demo.outcomes import _synthetic_load
 
     settings.MEDIA_ROOT = tmp_path
     frame = demo_frames(TODAY)["ocg_disruptions"]

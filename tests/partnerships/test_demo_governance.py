@@ -1,4 +1,4 @@
-"""The governance demo data (cdphub.partnerships.demo_governance)."""
+"""The governance demo data (cdphub.demo.governance)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import random
 
 import pytest
 
+from cdphub.demo.governance import build_governance_demo
 from cdphub.geography.models import Area
-from cdphub.partnerships.demo_governance import build_governance_demo
 from cdphub.partnerships.models import (
     Action,
     Appointment,

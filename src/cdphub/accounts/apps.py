@@ -6,4 +6,5 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and roles"
 
     def ready(self) -> None:
+        # inside the function: roles and signals import models, which cannot load before the registry is ready
         from . import roles, signals  # noqa: F401

@@ -5,12 +5,10 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 from cdphub.core.forms import GovukForm, GovukFormMixin
-from cdphub.geography.models import Area, AreaType
-from cdphub.partnerships.models import Partnership
 
 from . import throttle
-from .audit import client_ip
-from .models import AuditEvent, Role, User
+from .audit import client_ip, record
+from .models import AuditEvent
 
 
 class SignInForm(GovukForm):
@@ -30,8 +28,6 @@ class SignInForm(GovukForm):
             return cleaned
         refusal = throttle.begin(email, client_ip(self.request))
         if refusal is not None:
-            from .audit import record
-
             record(AuditEvent.Kind.SIGN_IN_THROTTLED, request=self.request, actor_email=email,
                    limit=refusal.limit)
             minutes = max(1, int(refusal.wait.total_seconds() // 60) + 1)
@@ -91,49 +87,6 @@ class GovukSetPasswordForm(GovukFormMixin, SetPasswordForm):
 
 class GovukPasswordChangeForm(GovukFormMixin, PasswordChangeForm):
     pass
-
-
-class GrantRoleForm(GovukForm):
-    email = forms.EmailField(label="Email address of the person")
-    full_name = forms.CharField(
-        label="Full name", required=False, max_length=200,
-        help_text="Only needed if this person does not have an account yet.",
-    )
-    role = forms.ChoiceField(label="Role", choices=Role.choices, widget=forms.RadioSelect)
-    partnership = forms.ModelChoiceField(
-        label="Partnership", queryset=Partnership.objects.all(), required=False,
-        help_text="For senior responsible owners, leads and members.",
-    )
-    region = forms.ModelChoiceField(
-        label="Region", queryset=Area.objects.filter(area_type=AreaType.REGION), required=False,
-        help_text="For regional advisers.",
-    )
-
-    def clean(self):
-        from .models import CENTRAL_ROLES, PARTNERSHIP_ROLES, REGIONAL_ROLES
-
-        cleaned = super().clean()
-        role = cleaned.get("role")
-        partnership, region = cleaned.get("partnership"), cleaned.get("region")
-        if role in PARTNERSHIP_ROLES and partnership is None:
-            self.add_error("partnership", "Choose the partnership this role is in.")
-        if role in PARTNERSHIP_ROLES and region is not None:
-            self.add_error("region", "Leave the region empty for a partnership role.")
-        if role in REGIONAL_ROLES and region is None:
-            self.add_error("region", "Choose the region this adviser covers.")
-        if role in REGIONAL_ROLES and partnership is not None:
-            self.add_error("partnership", "Leave the partnership empty for a regional adviser.")
-        if role in CENTRAL_ROLES and (partnership is not None or region is not None):
-            self.add_error("role", "Central roles cover all of England: leave the partnership "
-                                   "and region empty.")
-        email = cleaned.get("email")
-        if email and not User.objects.filter(email__iexact=email).exists() and not cleaned.get(
-                "full_name"):
-            self.add_error("full_name", "Enter the person's full name: there is no account "
-                                        "with this email address yet.")
-        return cleaned
-
-
 
 
 class AccessTokenForm(GovukForm):

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import rules
 
+from cdphub.core.roles import is_signed_in
+
 from .models import CENTRAL_ROLES, LEAD_ROLES, PARTNERSHIP_ROLES, TWO_FACTOR_ROLES, Role
 
 
@@ -59,11 +61,6 @@ def region_ids(user) -> set[int]:
 
 def needs_two_factor(user) -> bool:
     return any(m.role in TWO_FACTOR_ROLES for m in all_memberships(user))
-
-
-@rules.predicate
-def is_signed_in(user) -> bool:
-    return bool(getattr(user, "is_authenticated", False))
 
 
 @rules.predicate

@@ -18,8 +18,6 @@ urlpatterns = [
     path("password-reset/done/", views.password_reset_done, name="password-reset-done"),
     path("tokens/new/", views.token_create, name="token-create"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
-    path("roles/", views.roles, name="roles"),
-    path("roles/<int:pk>/revoke/", views.revoke, name="revoke-role"),
     path("audit-log/", views.audit_log, name="audit-log"),
     path("audit-log.csv", views.audit_log_csv, name="audit-log-csv"),
 ]

@@ -21,23 +21,50 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from cdphub.core.access import PUBLIC, SIGNED_IN, access
 from cdphub.core.downloads import csv_response
 
-from . import actions, throttle, tokens
+from . import throttle, tokens
 from .audit import record
 from .forms import (
     AccessTokenForm,
     GovukPasswordChangeForm,
     GovukPasswordResetForm,
     GovukSetPasswordForm,
-    GrantRoleForm,
     SetUpTokenForm,
     SignInForm,
     TokenForm,
 )
 from .middleware import has_confirmed_device
-from .models import AccessToken, AuditEvent, Membership, Role
-from .roles import all_memberships, is_two_factor_verified, needs_two_factor
+from .models import AccessToken, AuditEvent
+from .roles import (
+    active_memberships,
+    all_memberships,
+    is_central,
+    is_two_factor_verified,
+    needs_two_factor,
+)
 
 BACKUP_CODE_COUNT = 10
+
+
+@access(PUBLIC)
+def home(request):
+    """The service's home page ('core:home'): for someone signed in, their roles and the
+    partnerships and regions they hold them in. It lives here, not in ``core``, because it
+    reads memberships; ``config/urls.py`` mounts it under its ``core`` name."""
+    memberships = active_memberships(request.user)
+    partnerships = sorted(
+        {m.partnership for m in memberships if m.partnership_id}, key=lambda p: p.name
+    )
+    regions = sorted({m.region for m in memberships if m.region_id}, key=lambda r: r.name)
+    return render(
+        request,
+        "core/home.html",
+        {
+            "memberships": memberships,
+            "my_partnerships": partnerships,
+            "my_regions": regions,
+            "is_central": is_central(request.user),
+        },
+    )
 
 
 def _safe_next(request, default: str) -> str:
@@ -315,54 +342,6 @@ def password_reset_sent(request):
 @access(PUBLIC)
 def password_reset_done(request):
     return render(request, "accounts/password_reset_done.html")
-
-
-@access("accounts.manage_roles")
-def roles(request):
-    form = GrantRoleForm(data=request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        user, created = actions.find_or_invite_user(data["email"], data.get("full_name", ""))
-        try:
-            actions.grant_role(actor=request.user, user=user, role=data["role"],
-                               partnership=data.get("partnership"), region=data.get("region"),
-                               request=request)
-        except actions.RoleError as error:
-            form.add_error(None, str(error))
-        else:
-            if created:
-                invitation = GovukPasswordResetForm({"email": user.email})
-                if invitation.is_valid():
-                    invitation.save(
-                        request=request,
-                        email_template_name="accounts/email/invitation.txt",
-                        subject_template_name="accounts/email/invitation_subject.txt",
-                    )
-            messages.success(request, f"{user} is now {Role(data['role']).label}"
-                             + (" — we have emailed them an invitation." if created else "."))
-            return redirect("accounts:roles")
-    memberships = Membership.objects.active().select_related(
-        "user", "partnership", "region").order_by("user__full_name", "role")
-    query = request.GET.get("q", "").strip()
-    if query:
-        memberships = memberships.filter(user__email__icontains=query) | memberships.filter(
-            user__full_name__icontains=query)
-    page = Paginator(memberships, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/roles.html", {"form": form, "page": page, "q": query})
-
-
-@access("accounts.manage_roles")
-@require_POST
-def revoke(request, pk: int):
-    membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk)
-    try:
-        actions.revoke_role(actor=request.user, membership=membership, request=request)
-    except actions.RoleError as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, f"{membership.user} is no longer "
-                                  f"{membership.get_role_display()} ({membership.scope_label}).")
-    return redirect("accounts:roles")
 
 
 def _audit_events(request):

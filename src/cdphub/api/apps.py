@@ -6,4 +6,5 @@ class ApiConfig(AppConfig):
     verbose_name = "REST API"
 
     def ready(self) -> None:
+        # inside the function: roles imports models, which cannot load before the app registry is ready
         from . import roles  # noqa: F401

@@ -2,7 +2,11 @@
 
 import rules
 
-from cdphub.accounts.roles import is_signed_in
+
+@rules.predicate
+def is_signed_in(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False))
+
 
 rules.add_perm("core.view_public", rules.always_allow)
 rules.add_perm("core.view_signed_in", is_signed_in)

@@ -1,31 +1,11 @@
-"""Service-wide pages: home, accessibility statement, cookies, privacy, feedback, errors."""
+"""Service-wide pages: accessibility statement, cookies, privacy, feedback, errors. (The home
+page shows the user's roles, so it is ``accounts.views.home``.)"""
 
 from __future__ import annotations
 
 from django.shortcuts import render
 
-from cdphub.accounts.roles import active_memberships, is_central
-
 from .access import PUBLIC, access
-
-
-@access(PUBLIC)
-def home(request):
-    memberships = active_memberships(request.user)
-    partnerships = sorted(
-        {m.partnership for m in memberships if m.partnership_id}, key=lambda p: p.name
-    )
-    regions = sorted({m.region for m in memberships if m.region_id}, key=lambda r: r.name)
-    return render(
-        request,
-        "core/home.html",
-        {
-            "memberships": memberships,
-            "my_partnerships": partnerships,
-            "my_regions": regions,
-            "is_central": is_central(request.user),
-        },
-    )
 
 
 @access(PUBLIC)

@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from cdphub.core.validity import ValidityQuerySet, is_valid_on
 from cdphub.framework import guidance
+from cdphub.geography.models import Area
 
 
 def _choices(name: str):
@@ -82,8 +83,6 @@ class Partnership(models.Model):
     def authorities_on(self, date: dt.date):
         """The authorities this partnership covers on ``date`` (one coverage row must be both
         this partnership's and in use on the date)."""
-        from cdphub.geography.models import Area
-
         return Area.objects.filter(coverages__in=self.coverages.valid_on(date)).distinct()
 
     def current_coverage(self):

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
 
+from cdphub.accounts.roles import is_central, partnership_ids, region_ids
 from cdphub.framework import Entry, guidance
 from cdphub.framework.milestones import Occurrence, current
 
@@ -139,8 +140,6 @@ def milestone_status(partnership: Partnership, today: dt.date) -> list[Occurrenc
 
 def visible_to(queryset, user):
     """Restrict a partnership queryset to those this user may read."""
-    from cdphub.accounts.roles import is_central, partnership_ids, region_ids
-
     if is_central(user):
         return queryset
     return queryset.filter(Q(pk__in=partnership_ids(user)) | Q(region_id__in=region_ids(user)))

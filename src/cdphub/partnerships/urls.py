@@ -29,8 +29,8 @@ urlpatterns = [
     path("<slug:slug>/meetings/", include("cdphub.partnerships.urls_meetings")),
     # The return to central government (Appendix 1) for one partnership.
     path("<slug:slug>/return/", include("cdphub.partnerships.urls_return")),
-    # Outcomes: the overview of every metric, each metric's page, and their downloads.
-    path("<slug:slug>/outcomes/", include("cdphub.outcomes.urls_partnership")),
+    # A partnership's outcomes pages (<slug>/outcomes/) share this namespace too; they are
+    # added in config/urls.py, since the register does not import the outcomes app's views.
 ]
 # National register export and bulk import: before the <slug> patterns would be better, but
 # slugs never take these reserved words (see actions.RESERVED_SLUGS).

@@ -8,8 +8,11 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 
+from cdphub.accounts import audit
+from cdphub.accounts.models import AuditEvent
 from cdphub.core.access import access
 from cdphub.core.clock import today
+from cdphub.core.downloads import csv_response
 from cdphub.framework import guidance
 from cdphub.framework.milestones import OVERDUE
 from cdphub.geography.models import Area, AreaType
@@ -25,7 +28,20 @@ from .forms import (
     RationaleForm,
     SroExceptionForm,
 )
-from .models import Appointment, FootprintChange, Partnership
+from .models import (
+    Action,
+    Appointment,
+    Coverage,
+    Decision,
+    FootprintChange,
+    LocalBodyLink,
+    Meeting,
+    MilestoneCompletion,
+    Partnership,
+    SubGroup,
+    TermsOfReference,
+    TermsOfReferenceItem,
+)
 from .sections import sections_for
 from .status import (
     core_coverage,
@@ -314,12 +330,8 @@ def national_milestones(request):
 
 
 def _milestones_csv(request, rows):
-    from cdphub.accounts.audit import record
-    from cdphub.accounts.models import AuditEvent
-    from cdphub.core.downloads import csv_response
-
-    record(AuditEvent.Kind.EXPORT, request=request, target="national milestone table (CSV)",
-           filters=request.GET.dict())
+    audit.record(AuditEvent.Kind.EXPORT, request=request,
+                 target="national milestone table (CSV)", filters=request.GET.dict())
     table = [["partnership", "region", "milestone", "due_on", "status", "completed_on",
               "evidence"]]
     for partnership, statuses in rows:
@@ -333,18 +345,6 @@ def _milestones_csv(request, rows):
 @access("partnerships.view_partnership", load=_partnership)
 def history(request, partnership: Partnership, slug: str):
     """Every change to the partnership's records, newest first."""
-    from .models import (
-        Action,
-        Coverage,
-        Decision,
-        LocalBodyLink,
-        Meeting,
-        MilestoneCompletion,
-        SubGroup,
-        TermsOfReference,
-        TermsOfReferenceItem,
-    )
-
     pid = partnership.pk
     sources = [
         (Partnership.history.filter(id=pid), "Partnership"),

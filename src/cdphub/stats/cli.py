@@ -22,6 +22,12 @@ import numpy as np
 import polars as pl
 
 from ._common import DEFAULT_LEVELS, StatsInputError, limit_columns
+from .compare import compare
+from .dsr import dsr, esp2013
+from .isr import isr_rate, isr_ratio
+from .proportions import proportion, unmet_need
+from .rates import check_counts, crude_rate
+from .trend import recent_trend
 
 LIMITS = limit_columns(DEFAULT_LEVELS)  # lower_95, upper_95, lower_99_8, upper_99_8
 MISSING = ["", "NA"]
@@ -207,8 +213,6 @@ def _counts(frame: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def _rowwise_or_summed(frame: pl.DataFrame, args, kernel) -> pl.DataFrame:
     """crude-rate and proportion: one result per row, or per group after summing."""
-    from .rates import check_counts
-
     x, n = _counts(frame)
     try:
         check_counts(x, n)
@@ -236,20 +240,14 @@ def _rowwise_or_summed(frame: pl.DataFrame, args, kernel) -> pl.DataFrame:
 
 
 def _crude_rate(frame, args):
-    from .rates import crude_rate
-
     return _rowwise_or_summed(frame, args, crude_rate)
 
 
 def _proportion(frame, args):
-    from .proportions import proportion
-
     return _rowwise_or_summed(frame, args, proportion)
 
 
 def _unmet_need(frame, args):
-    from .proportions import unmet_need
-
     _require(frame, ["denominator_lower", "denominator_upper"])
     x, n = _counts(frame)
     low = _array(_numbers(frame, "denominator_lower"))
@@ -267,8 +265,6 @@ def _unmet_need(frame, args):
 def _standard_population(frame: pl.DataFrame) -> np.ndarray:
     if "standard_population" in frame.columns:
         return _array(_numbers(frame, "standard_population"))
-    from .dsr import esp2013
-
     _require(frame, ["age_band"])
     weights = esp2013()
     bands = frame.get_column("age_band").str.strip_chars()
@@ -283,8 +279,6 @@ def _standard_population(frame: pl.DataFrame) -> np.ndarray:
 
 
 def _dsr(frame, args):
-    from .dsr import dsr
-
     x, n = _counts(frame)
     w = _standard_population(frame)
     inputs = ["numerator", "denominator", "age_band", "standard_population"]
@@ -297,8 +291,6 @@ def _dsr(frame, args):
 
 
 def _isr(frame, args):
-    from .isr import isr_rate, isr_ratio
-
     _require(frame, ["reference_numerator", "reference_denominator"])
     x, n = _counts(frame)
     ref_x = _array(_numbers(frame, "reference_numerator"))
@@ -331,8 +323,6 @@ def _text_or_default(frame: pl.DataFrame, name: str, default: str | None) -> np.
 
 
 def _compare(frame, args):
-    from .compare import compare
-
     _require(frame, ["value", "lower_95", "upper_95", "benchmark"])
     numbers = {name: _array(_numbers(frame, name)) for name in ["value", "lower_95", "upper_95", "benchmark"]}
     wide = {}
@@ -365,8 +355,6 @@ def _period_order(frame: pl.DataFrame) -> np.ndarray:
 
 
 def _trend(frame, args):
-    from .trend import recent_trend
-
     inputs = [
         "period",
         "value",

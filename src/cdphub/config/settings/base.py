@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "cdphub.accounts",
     "cdphub.partnerships",
     "cdphub.api",
+    "cdphub.demo",
 ]
 
 MIDDLEWARE = [

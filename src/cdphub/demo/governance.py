@@ -17,8 +17,7 @@ from dataclasses import dataclass, field
 from simple_history.utils import bulk_create_with_history
 
 from cdphub.framework import guidance
-
-from .models import (
+from cdphub.partnerships.models import (
     Action,
     Appointment,
     Decision,

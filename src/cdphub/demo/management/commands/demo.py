@@ -5,7 +5,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from rich.console import Console
+
+from cdphub.demo.build import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET, build_demo
 
 
 class Command(BaseCommand):
@@ -16,8 +19,6 @@ class Command(BaseCommand):
                             help="Empty the database first (all data is lost).")
 
     def handle(self, *args, reset=False, **options):
-        from cdphub.core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET, build_demo
-
         if not settings.CDPHUB_DEMO_ENABLED:
             raise CommandError("Demo data is disabled in these settings: the demo accounts "
                                "must never exist in production.")
@@ -28,8 +29,6 @@ class Command(BaseCommand):
                        and str(database["NAME"]) != ":memory:")
         if reset and sqlite_file:
             # A demo database is disposable: start from an empty file.
-            from django.db import connection
-
             connection.close()
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{database['NAME']}{suffix}").unlink(missing_ok=True)

@@ -9,13 +9,28 @@ from __future__ import annotations
 import base64
 import csv
 import datetime as dt
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cdphub.geography.loader import DATA_DIR
+from cdphub.accounts.models import TWO_FACTOR_ROLES, Membership, User
+from cdphub.core.clock import today
+from cdphub.demo.governance import build_governance_demo
+from cdphub.demo.outcomes import build_outcomes_demo
+from cdphub.demo.register import build_register_demo
+from cdphub.framework import guidance
+from cdphub.geography.loader import DATA_DIR, load_geography
+from cdphub.geography.models import Area
+from cdphub.outcomes.catalogue import sync_catalogue
+from cdphub.outcomes.recompute import recomputing_here
+from cdphub.partnerships import actions as register
+from cdphub.partnerships.governance import create_terms
+from cdphub.partnerships.models import Organisation, Partnership
 
 # Shown in the README so anyone can try two-factor sign-in: add it to an authenticator app,
 # or run ./dev totp for the current code.
@@ -118,8 +133,6 @@ def _link_person(user, partnership, account: DemoAccount) -> None:
     appointment = appointments.select_related("person").first()
     if appointment is None:
         return
-    from cdphub.partnerships.models import Organisation
-
     person = appointment.person
     person.full_name, person.job_title = account.full_name, account.job_title
     person.email, person.user = account.email, user
@@ -135,9 +148,6 @@ def _link_person(user, partnership, account: DemoAccount) -> None:
 def _flagship_terms(partnership) -> None:
     """The partnership most demo accounts belong to has agreed terms of reference, so the
     demo shows a complete governance page (other partnerships show the gaps)."""
-    from cdphub.framework import guidance
-    from cdphub.partnerships.governance import create_terms
-
     if partnership.terms_of_reference.exists():
         return
     checklist = {content.key: (True, f"Section {n}") for n, content in
@@ -164,22 +174,12 @@ def build_demo(step: Callable[[str], None]) -> dict[str, int]:
     """Build the demo in one transaction. The data loads and footprints in it each ask for a
     recomputation when the transaction commits; the demo recomputes everything itself at the
     end, so those requests are ignored (``recomputing_here``) rather than left queued."""
-    from cdphub.outcomes.recompute import recomputing_here
-
     with recomputing_here():
         return _build_demo(step)
 
 
 @transaction.atomic
 def _build_demo(step: Callable[[str], None]) -> dict[str, int]:
-    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from cdphub.accounts.models import TWO_FACTOR_ROLES, Membership, User
-    from cdphub.geography.loader import load_geography
-    from cdphub.geography.models import Area
-    from cdphub.partnerships.models import Partnership
-
     if not settings.CDPHUB_DEMO_ENABLED:
         raise RuntimeError("Demo data is disabled in these settings (CDPHUB_DEMO_ENABLED).")
 
@@ -187,8 +187,6 @@ def _build_demo(step: Callable[[str], None]) -> dict[str, int]:
     load_geography()
 
     step("partnerships and footprints")
-    from cdphub.partnerships import actions as register
-
     regions = {area.code: area for area in Area.objects.filter(area_type="region")}
     areas = {area.code: area for area in Area.objects.filter(area_type="utla")}
     start = dt.date.fromisoformat(FOOTPRINTS_FROM)
@@ -214,23 +212,13 @@ def _build_demo(step: Callable[[str], None]) -> dict[str, int]:
                                         note="Agreed: statutory boundary change.")
 
     step("people and roles")
-    from cdphub.core.clock import today
-    from cdphub.partnerships.demo import build_register_demo
-
     build_register_demo(today())
 
     step("governance and meetings")
-    import random
-
-    from cdphub.partnerships.demo_governance import build_governance_demo
-
     build_governance_demo(Partnership.objects.order_by("name"), random.Random(2022), today())
     _flagship_terms(partnerships[GM])
 
     step("outcomes data")
-    from cdphub.outcomes.catalogue import sync_catalogue
-    from cdphub.outcomes.demo import build_outcomes_demo
-
     sync_catalogue()
     build_outcomes_demo(today())
 

@@ -42,15 +42,24 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
 
 from cdphub.geography.codes import ENGLAND_CODE
 from cdphub.geography.loader import DATA_DIR as GEOGRAPHY_DIR
+from cdphub.outcomes.catalogue import sync_catalogue
+from cdphub.outcomes.compute import recompute_all, recompute_metrics
+from cdphub.outcomes.loading import Reference
+from cdphub.outcomes.models import DataLoad, Metric
+from cdphub.outcomes.recompute import forget_pending, recomputing_here
+from cdphub.outcomes.store import run_load
 from cdphub.stats import esp2013
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SEED = 20220601
 BANDS = tuple(esp2013())
-SYNTHETIC_NOTE = ("Synthetic demo data made by cdphub (outcomes/demo.py): not real figures. "
+SYNTHETIC_NOTE = ("Synthetic demo data made by cdphub (demo/outcomes.py): not real figures. "
                   "England totals are calibrated to published national figures where the "
                   "shipped reference files give them; every area's figure is simulated.")
 #: Data published about eight months after a period ends (a period ending later is left out).
@@ -612,15 +621,6 @@ def build_outcomes_demo(today: dt.date, step: Callable[[str], None] | None = Non
     recompute every metric. ``metrics`` limits it to some metric keys. Returns the number of
     figures stored per metric loaded; a metric whose synthetic load is already there is not
     loaded again (building the demo twice duplicates nothing)."""
-    from django.db import transaction
-
-    from .catalogue import sync_catalogue
-    from .compute import recompute_all, recompute_metrics
-    from .loading import Reference
-    from .models import DataLoad, Metric
-    from .recompute import forget_pending, recomputing_here
-    from .store import run_load
-
     step = step or (lambda _message: None)
     sync_catalogue()
     frames = demo_frames(today)
@@ -659,11 +659,6 @@ def _synthetic_load(key: str, frame: pl.DataFrame):
     except that the file is stored under a name made from its checksum and reused when it is
     already there: the demo is rebuilt often (every test that builds it, every ``./dev demo
     --reset``) and its files, about 12 MB in all, would otherwise pile up in the media store."""
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
-    from .models import DataLoad
-
     buffer = io.BytesIO()
     frame.write_csv(buffer)
     content = buffer.getvalue()

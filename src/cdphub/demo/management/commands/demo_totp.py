@@ -6,13 +6,13 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import totp
 
+from cdphub.demo.build import DEMO_TOTP_SECRET
+
 
 class Command(BaseCommand):
     help = "Print the current 6-digit two-factor code for the demo accounts."
 
     def handle(self, *args, **options):
-        from cdphub.core.demo import DEMO_TOTP_SECRET
-
         if not settings.CDPHUB_DEMO_ENABLED:
             raise CommandError("Demo data is disabled in these settings.")
         code = totp(base64.b32decode(DEMO_TOTP_SECRET))

@@ -15,8 +15,7 @@ from django.db.models import Prefetch
 from simple_history.utils import bulk_create_with_history
 
 from cdphub.geography.models import Area
-
-from .models import (
+from cdphub.partnerships.models import (
     Appointment,
     Coverage,
     MilestoneCompletion,

@@ -1,0 +1,1 @@
+"""The demo: synthetic data built on top of every other app (``cdphub demo``)."""
