@@ -93,8 +93,9 @@ def test_no_observations_no_rows():
     assert MetricComputation(metric(), places(), observations([])).frame() is None
 
 
-def test_the_engine_imports_no_django():
-    code = ("import sys, cdphub.outcomes.engine; "
+@pytest.mark.parametrize("module", ["cdphub.outcomes.engine", "cdphub.outcomes.loading"])
+def test_the_engine_and_the_file_checks_import_no_django(module):
+    code = (f"import sys, {module}; "
             "sys.exit(1 if any(m == 'django' or m.startswith('django.') for m in sys.modules) "
             "else 0)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0  # noqa: S603

@@ -7,4 +7,4 @@ class ApiConfig(AppConfig):
 
     def ready(self) -> None:
         # inside the function: roles imports models, which cannot load before the app registry is ready
-        from . import roles  # noqa: F401
+        from . import roles  # noqa: F401  # inside the function: registers its rules once the apps are loaded

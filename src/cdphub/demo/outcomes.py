@@ -50,10 +50,9 @@ from cdphub.geography.codes import ENGLAND_CODE
 from cdphub.geography.loader import DATA_DIR as GEOGRAPHY_DIR
 from cdphub.outcomes.catalogue import sync_catalogue
 from cdphub.outcomes.compute import recompute_all, recompute_metrics
-from cdphub.outcomes.loading import Reference
 from cdphub.outcomes.models import DataLoad, Metric
 from cdphub.outcomes.recompute import forget_pending, recomputing_here
-from cdphub.outcomes.store import run_load
+from cdphub.outcomes.store import reference_from_database, run_load
 from cdphub.stats import esp2013
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -628,7 +627,7 @@ def build_outcomes_demo(today: dt.date, step: Callable[[str], None] | None = Non
     existing = set(DataLoad.objects.filter(
         is_synthetic=True, status=DataLoad.Status.COMPLETE,
         file_name__in=[_file_name(k) for k in wanted]).values_list("file_name", flat=True))
-    reference = Reference.from_database()
+    reference = reference_from_database()
     stored = {}
     # The loads' own requests for a recomputation (one background task per load) are
     # ignored: the single recomputation below covers them.

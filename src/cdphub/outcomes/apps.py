@@ -6,4 +6,4 @@ class OutcomesConfig(AppConfig):
     verbose_name = "Outcomes"
 
     def ready(self) -> None:
-        from . import recompute, roles  # noqa: F401
+        from . import recompute, roles  # noqa: F401  # inside the function: registers receivers and rules once the apps are loaded

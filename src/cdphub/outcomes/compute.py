@@ -14,12 +14,10 @@ import polars as pl
 from django.db import transaction
 from django.utils import timezone
 
-from cdphub.geography.models import Area, AreaType
-from cdphub.partnerships.models import Coverage, Partnership
-
 from . import store
-from .engine import AREA, OBSERVATION_SCHEMA, PARTNERSHIP, VALUE_COLUMNS, MetricComputation, Place, Places
+from .engine import AREA, OBSERVATION_SCHEMA, PARTNERSHIP, VALUE_COLUMNS, MetricComputation, Places
 from .models import DataLoad, Metric, Observation
+from .store import load_places
 
 __all__ = ["MetricComputation", "Places", "load_places", "recompute_all", "recompute_metrics"]
 
@@ -46,24 +44,6 @@ def recompute_metrics(metric_ids: Iterable[int]) -> dict[str, int]:
 def recompute_all() -> dict[str, int]:
     """Recompute every metric in the catalogue."""
     return recompute_metrics(Metric.objects.values_list("pk", flat=True))
-
-
-def load_places() -> Places:
-    """The areas, their successors, the footprints and the partnerships' regions (four queries)."""
-    types = [AreaType.COUNTRY, AreaType.REGION, AreaType.UTLA, AreaType.PFA]
-    rows = Area.objects.filter(area_type__in=types).values_list(
-        "id", "code", "name", "area_type", "parent_id", "parent__area_type",
-        "police_force_area_id", "valid_from", "valid_to")
-    places = [
-        Place(pk, code, name, kind, parent if parent_type == AreaType.REGION else None, pfa,
-              start, end)
-        for pk, code, name, kind, parent, parent_type, pfa, start, end in rows
-    ]
-    links = Area.successors.through.objects.values_list("from_area_id", "to_area_id")
-    coverages = Coverage.objects.values_list("partnership_id", "area_id", "valid_from",
-                                             "valid_to")
-    return Places(places, list(links), list(coverages),
-                  list(Partnership.objects.values_list("id", "region_id")))
 
 
 def read_observations(metric: Metric) -> pl.DataFrame:

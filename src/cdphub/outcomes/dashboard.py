@@ -23,6 +23,7 @@ from functools import reduce
 from operator import or_
 
 import numpy as np
+from django.core.cache import cache
 from django.db.models import Q
 
 from cdphub import stats
@@ -50,8 +51,6 @@ def cache_key(kind: str, partnership: Partnership, metrics, *extra) -> str:
 
 def cached(key: str, build):
     """``build()`` once per key and process (or shared, with a shared cache configured)."""
-    from django.core.cache import cache
-
     return cache.get_or_set(key, build, timeout=CACHE_SECONDS)
 
 

@@ -29,10 +29,13 @@ import logging
 import threading
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from .models import DataLoad
 
@@ -153,8 +156,6 @@ class Heartbeat:
             self.thread.join(timeout=60)
 
     def _run(self) -> None:
-        from django.db import connection as own  # this thread's own connection
-
         try:
             while not self.stop.wait(renew_every()):
                 try:
@@ -163,7 +164,7 @@ class Heartbeat:
                     logger.info("Load %s: its lease was not renewed this time (%s)",
                                 self.load.pk, error)
         finally:
-            own.close()
+            connection.close()  # this thread's own (django.db.connection is per thread)
 
 
 # ------------------------------------------------------------------------- the watchers' side
@@ -177,9 +178,6 @@ def _expired() -> Q:
 
 def _task_row(task_id: str):
     """The django-tasks database row of the task, if that backend ran it."""
-    from django.core.exceptions import ValidationError
-    from django_tasks_db.models import DBTaskResult
-
     if not task_id:
         return None
     try:
@@ -190,9 +188,6 @@ def _task_row(task_id: str):
 
 def _close_task_row(row, message: str) -> None:
     """Mark a dead task's row failed (it would otherwise say "running" for ever)."""
-    from django_tasks_db.compat import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
-
     if row is not None:
         DBTaskResult.objects.filter(pk=row.pk, status=TaskResultStatus.RUNNING).update(
             status=TaskResultStatus.FAILED, finished_at=timezone.now(),
@@ -215,7 +210,7 @@ def give_up_locked(load: DataLoad, *, requeue: bool) -> str | None:
     """Deal with ``load``, locked by the caller's transaction, if its lease has run out:
     queue it again (``requeue``, a background load with tries left) or mark it stopped.
     Returns what was done ("requeued", "stopped") or ``None`` if it is not dead."""
-    from .tasks import run_queued_load
+    from .tasks import run_queued_load  # inside the function: tasks → store → leases
 
     if not load.lease_expired:
         return None

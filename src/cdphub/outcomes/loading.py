@@ -30,18 +30,23 @@ and what to do about it. All problems are counted; the first 1,000 are kept.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
 import io
 import logging
 import re
+import struct
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
 import polars as pl
 
 logger = logging.getLogger(__name__)
@@ -196,30 +201,14 @@ class Reference:
 
     metrics: dict[str, MetricInfo]
     areas: pl.DataFrame  # area_code, area_id, area_type, area_name, valid_from, valid_to
-    # Reads the footprints (``compute.load_places``) when a partnership's file is checked; without
-    # it, a partnership's rows are not checked against its footprint.
+    # Reads the footprints (``store.load_places``, given by ``store.reference_from_database``)
+    # when a partnership's file is checked; without it, a partnership's rows are not checked
+    # against its footprint.
     places_loader: Callable[[], Any] | None = None
 
     @cached_property
     def places(self):
         return self.places_loader() if self.places_loader is not None else None
-
-    @classmethod
-    def from_database(cls) -> Reference:
-        from cdphub.geography.models import Area
-
-        from .compute import load_places
-        from .models import Metric
-
-        metrics = {
-            m.key: MetricInfo(m.pk, m.key, m.name, m.method, m.geography, m.period_type,
-                              m.partnership_id)
-            for m in Metric.objects.only("key", "name", "method", "geography", "period_type",
-                                         "partnership_id")
-        }
-        rows = list(Area.objects.values_list("code", "id", "area_type", "name", "valid_from",
-                                             "valid_to"))
-        return cls(metrics, areas_frame(rows), places_loader=load_places)
 
     def metrics_frame(self) -> pl.DataFrame:
         values = list(self.metrics.values())
@@ -436,7 +425,6 @@ def _csv_batches(source: Path | bytes, handle: BinaryIO, start: int, width: int,
     """The rows after the header, ``CSV_CHUNK_BYTES`` of the file at a time, each piece cut
     after a line ending outside quotation marks (so a quoted cell that runs over several
     lines stays whole) and read with Polars."""
-    import numpy as np
 
     size = handle.seek(0, io.SEEK_END)
     handle.seek(start)
@@ -531,7 +519,6 @@ def _csv_shape(source: Path | bytes) -> tuple[bytes, int, int, str]:
     and the encoding (UTF-8, or Windows-1252 when the file is not UTF-8): what the limits
     are checked on before the file is read. Files that are not text are named for what they
     are."""
-    import codecs
 
     with _open(source) as handle:
         head = handle.read(CSV_HEADER_BYTES)
@@ -617,8 +604,6 @@ def _check_workbook(handle: BinaryIO) -> None:
     """Refuse a workbook that would take far more memory or time to open than its size
     suggests, before openpyxl opens it: too many parts, a part that unpacks to more than
     cdphub reads (a "zip bomb"), a document type definition (entity expansion)."""
-    import zipfile
-    import zlib
 
     start = handle.read(8)
     handle.seek(0)
@@ -665,7 +650,6 @@ def _check_workbook(handle: BinaryIO) -> None:
 def _check_zip_directory(handle: BinaryIO) -> None:
     """The zip's own table of contents is read whole when it is opened: refuse one with
     more entries than any workbook needs, from its end record (and Zip64 record)."""
-    import struct
 
     handle.seek(0, io.SEEK_END)
     size = handle.tell()
@@ -695,9 +679,7 @@ def _check_xml(handle: BinaryIO, name: str, what: str) -> None:
     """Scan a part of the workbook as it unpacks, in constant memory: refuse a document type
     definition, and any text (or tag) longer than ``XML_MAX_RUN`` bytes — no cell needs that
     (Excel holds at most 32,767 characters in one), and openpyxl would build it whole."""
-    import zipfile
 
-    import numpy as np
 
     run = 0  # bytes since the last < or > in the chunks before
     row = None  # the sheet's row being read

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cdphub.framework.outcomes import (
@@ -165,8 +166,6 @@ class DataLoad(models.Model):
     @property
     def lease_expired(self) -> bool:
         """Running, but not heard from for ``CDPHUB_LOAD_LEASE``: its worker died."""
-        from django.utils import timezone
-
         return (self.status == self.Status.RUNNING and self.last_seen is not None
                 and self.last_seen < timezone.now() - settings.CDPHUB_LOAD_LEASE)
 

@@ -31,6 +31,7 @@ from django.dispatch import receiver
 from cdphub.core.db import retry_on_lock
 from cdphub.partnerships.signals import footprint_changed
 
+from .compute_tasks import recompute_values
 from .signals import data_changed
 
 
@@ -104,10 +105,6 @@ def run(metric_ids: list[int] | None) -> None:
     """Hand the recomputation to the task queue (``compute_tasks``); the test settings' and
     the development worker's backends run it at once or shortly after. Queueing it is a
     write too, run again if another writer holds the database (``retry_on_lock``)."""
-    from .compute_tasks import (
-        recompute_values,  # inside the function: compute_tasks → compute → store → recompute
-    )
-
     retry_on_lock(lambda: recompute_values.enqueue(metric_ids=metric_ids),
                   what="Queueing a recomputation")
 

@@ -29,15 +29,20 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from cdphub.core.db import is_transient, retry_on_lock
+from cdphub.geography.models import Area, AreaType
+from cdphub.partnerships.models import Coverage, Partnership
 
+from .engine import Place, Places
 from .leases import Heartbeat, LoadAbandoned, give_up_locked, renew, seen_at, start_running, still_ours
 from .loading import (
     NUMBER_COLUMNS,
     LoadError,
+    MetricInfo,
     Options,
     Progress,
     Reference,
     _codes,
+    areas_frame,
     check_file,
     sha256_of,
     shown,
@@ -46,6 +51,38 @@ from .models import ComputedValue, DataLoad, Metric, Observation
 from .signals import data_changed
 
 logger = logging.getLogger(__name__)
+
+
+def load_places() -> Places:
+    """The areas, their successors, the footprints and the partnerships' regions (four queries)."""
+    types = [AreaType.COUNTRY, AreaType.REGION, AreaType.UTLA, AreaType.PFA]
+    rows = Area.objects.filter(area_type__in=types).values_list(
+        "id", "code", "name", "area_type", "parent_id", "parent__area_type",
+        "police_force_area_id", "valid_from", "valid_to")
+    places = [
+        Place(pk, code, name, kind, parent if parent_type == AreaType.REGION else None, pfa,
+              start, end)
+        for pk, code, name, kind, parent, parent_type, pfa, start, end in rows
+    ]
+    links = Area.successors.through.objects.values_list("from_area_id", "to_area_id")
+    coverages = Coverage.objects.values_list("partnership_id", "area_id", "valid_from",
+                                             "valid_to")
+    return Places(places, list(links), list(coverages),
+                  list(Partnership.objects.values_list("id", "region_id")))
+
+
+def reference_from_database() -> Reference:
+    """What a file's rows are checked against: the metric catalogue, every area, and the
+    footprints (read when a partnership's file is checked)."""
+    metrics = {
+        m.key: MetricInfo(m.pk, m.key, m.name, m.method, m.geography, m.period_type,
+                          m.partnership_id)
+        for m in Metric.objects.only("key", "name", "method", "geography", "period_type",
+                                     "partnership_id")
+    }
+    rows = list(Area.objects.values_list("code", "id", "area_type", "name", "valid_from",
+                                         "valid_to"))
+    return Reference(metrics, areas_frame(rows), places_loader=load_places)
 
 
 # ------------------------------------------------------------------------ a load, end to end
@@ -111,7 +148,7 @@ def _run_load(load, *, metric_key: str | None, progress: Callable | None,
                       partnership_name=load.partnership.name if load.partnership_id else "")
     try:
         checked = check_file(_source_of(load), load.file_name,
-                             reference or Reference.from_database(), options, tracker)
+                             reference or reference_from_database(), options, tracker)
     except Exception as exc:
         fail_load(load, [{"row": None, "column": "",
                       "message": f"The load stopped unexpectedly ({exc.__class__.__name__}: "

@@ -11,6 +11,7 @@ partnership differs most from England. Pure functions of the figures (no queries
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 from .numbers import format_number
@@ -132,8 +133,6 @@ def _bucket(comparison: str) -> str:
 
 
 def _log_ratio(row) -> float:
-    import math
-
     if row.england is None or not row.england.value or not row.figure.value:
         return 0.0
     return math.log(row.figure.value / row.england.value)

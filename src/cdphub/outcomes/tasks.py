@@ -6,6 +6,10 @@ import logging
 
 from django_tasks import task
 
+from .leases import claim
+from .models import DataLoad
+from .store import run_load
+
 logger = logging.getLogger(__name__)
 
 
@@ -15,10 +19,6 @@ def run_queued_load(context, load_id: int, metric_key: str | None = None) -> dic
     no longer waiting (already run, taken by another worker, withdrawn) is left as it is.
     Taking it records this task on the load (``leases.claim``), so that if this worker dies
     the load can be queued again with the same arguments."""
-    from .leases import claim
-    from .models import DataLoad
-    from .store import run_load
-
     load = claim(load_id, task_id=str(context.task_result.id))
     if load is None:
         status = DataLoad.objects.filter(pk=load_id).values_list("status", flat=True).first()

@@ -26,6 +26,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django_tasks import task
 
+from .models import DataLoad
+
 logger = logging.getLogger(__name__)
 
 LOADS_FOLDER = "loads"
@@ -46,8 +48,6 @@ def remove_orphan_uploads(*, older_than: dt.timedelta = GRACE, dry_run: bool = F
                           ) -> Removed:
     """Delete the media store's load files that no ``DataLoad`` refers to, and upload
     temporary files left in ``FILE_UPLOAD_TEMP_DIR``, when older than ``older_than``."""
-    from .models import DataLoad
-
     cutoff = timezone.now() - older_than
     removed = Removed()
     referenced = set(DataLoad.objects.exclude(file="").values_list("file", flat=True))

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from cdphub.accounts.audit import record
@@ -14,6 +15,7 @@ from cdphub.accounts.roles import is_central, partnership_ids, region_ids
 from cdphub.core.access import access
 from cdphub.core.downloads import csv_response
 from cdphub.framework.outcomes import outcomes_framework
+from cdphub.partnerships.models import Partnership
 
 from .forms import LoadForm, LocalMetricForm, WithdrawForm
 from .leases import stalled_notice
@@ -170,8 +172,6 @@ def metric_detail(request, key: str):
 
 
 def _partnership(slug: str, **_kwargs):
-    from cdphub.partnerships.models import Partnership
-
     return get_object_or_404(Partnership, slug=slug)
 
 
@@ -179,8 +179,6 @@ def _partnership(slug: str, **_kwargs):
 def local_metric_create(request, partnership, slug: str):
     """A partnership defines a local metric for its own performance framework (the guidance,
     chapter 4: local 'real-time' metrics alongside the national ones)."""
-    from django.utils.text import slugify
-
     form = LocalMetricForm(data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         metric = form.save(commit=False)

@@ -11,7 +11,9 @@ from django.urls import reverse
 from cdphub.core.access import access
 from cdphub.core.clock import today
 from cdphub.framework.outcomes import outcomes_framework
+from cdphub.geography.hexmap import HexMapRow, hexmap_layout, legend_items, render_hexmap
 from cdphub.partnerships.models import Partnership
+from cdphub.partnerships.sections import sections_for
 
 from . import charts, dashboard
 from .downloads import about_rows, table_response
@@ -28,8 +30,6 @@ FIGURE_COLUMNS = [("value", "Value"), ("lower_95", "Lower 95% limit"),
 
 def _section(partnership: Partnership) -> dict:
     """The partnership's section navigation, with Outcomes as the current section."""
-    from cdphub.partnerships.sections import sections_for
-
     return {"partnership": partnership, "section": "outcomes",
             "partnership_sections": sections_for(partnership.slug)}
 
@@ -344,8 +344,6 @@ def _hexmap(view, tables) -> dict | None:
     with the footprint outlined (metrics published for authorities only)."""
     if not view.map_figures:
         return None
-    from cdphub.geography.hexmap import HexMapRow, hexmap_layout, legend_items, render_hexmap
-
     layout = hexmap_layout()
     metric = view.metric
     short = view.partnership.name.removesuffix(" Combating Drugs Partnership")

@@ -13,16 +13,15 @@ from __future__ import annotations
 import os
 import threading
 
+from django.db import connection
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
+
+from cdphub.outcomes.leases import recover_quietly, renew_every
 
 
 def watch_loads(stop: threading.Event) -> None:
     """Every sixth of the lease until ``stop``: deal with loads whose worker died."""
-    from django.db import connection
-
-    from cdphub.outcomes.leases import recover_quietly, renew_every
-
     try:
         while not stop.wait(renew_every()):
             recover_quietly()
@@ -40,8 +39,6 @@ class Command(db_worker.Command):
         # by the child that runs the tasks.
         stop = threading.Event()
         if not options.get("reload") or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
-            from cdphub.outcomes.leases import recover_quietly
-
             recover_quietly()  # each load it deals with is logged as a warning
             threading.Thread(target=watch_loads, args=(stop,), daemon=True,
                              name="cdphub-load-watch").start()

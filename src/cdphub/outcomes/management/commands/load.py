@@ -18,9 +18,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from cdphub.accounts.models import User
 from cdphub.outcomes.loading import LoadError, plural, restored_message, sniff_format
 from cdphub.outcomes.models import DataLoad, Metric
 from cdphub.outcomes.store import create_load, run_load, withdraw_load
+from cdphub.partnerships.models import Partnership
 
 SHOWN = 50  # problems printed; the load's page and report hold up to 1,000
 
@@ -56,8 +58,6 @@ class Command(BaseCommand):
             raise CommandError(f"There is no file {path}.")
         partnership = None
         if options["partnership"]:
-            from cdphub.partnerships.models import Partnership
-
             partnership = Partnership.objects.filter(slug=options["partnership"]).first()
             if partnership is None:
                 raise CommandError(f"There is no partnership '{options['partnership']}'.")
@@ -93,8 +93,6 @@ class Command(BaseCommand):
     def _user(self, email):
         if not email:
             return None
-        from cdphub.accounts.models import User
-
         user = User.objects.filter(email__iexact=email).first()
         if user is None:
             raise CommandError(f"There is no user {email}.")
