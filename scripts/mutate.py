@@ -1,4 +1,4 @@
-"""Mutation testing: ``./dev mutate [target ...] [--keep]``.
+"""Mutation testing: ``./dev mutate [target ...]``, or ``./dev mutate TARGET MUTANT ...``.
 
 mutmut (https://mutmut.readthedocs.io) makes one small change at a time to the code of a
 target (a ``<`` for a ``<=``, a constant, a dropped argument …), runs the tests that exercise
@@ -13,6 +13,10 @@ surviving mutant as a one-line diff and each target's kill rate.
 
 Slow (minutes to hours): it is not part of ``./dev test``. One worker process, under
 ``nice``, so the machine stays usable.
+
+After a full run of a target, ``./dev mutate TARGET NAME ...`` runs only the mutants named
+(mutmut's names, as printed; ``*`` matches anything, e.g. ``'cdphub.stats.isr.*'``) again in
+the same work folder, with the tests as they are now, and reports on those.
 """
 
 from __future__ import annotations
@@ -61,7 +65,8 @@ TARGETS: dict[str, Target] = {
         files=["src/cdphub/outcomes/loading.py"],
         functions=["_store", "_insert_observations", "_current_chunks", "_current_keys",
                    "_update_in_batches", "_supersede", "can_be_withdrawn", "withdraw_load"],
-        tests=["tests/outcomes/test_loading.py", "tests/test_mutation_gaps.py"],
+        tests=["tests/outcomes/test_loading.py", "tests/outcomes/test_load_views.py",
+               "tests/outcomes/test_load_cli.py", "tests/test_mutation_gaps.py"],
     ),
 }
 
@@ -97,13 +102,38 @@ def prepare(name: str, target: Target) -> Path:
     work.mkdir(parents=True)
     for entry in ("src", "tests", "README.md", "docs"):
         (work / entry).symlink_to(ROOT / entry)
+    # Each mutant's tests are a new pytest session. On the default in-memory SQLite test
+    # database each would create the schema and load the geography again (seconds); a test
+    # database in a file, kept between sessions (--reuse-db), is created once.
+    (work / "mutate_settings.py").write_text(
+        "from cdphub.config.settings.test import *  # noqa: F403\n"
+        f"DATABASES['default']['TEST'] = {{'NAME': {str(work / 'test-db.sqlite3')!r}}}  # noqa: F405\n",
+        encoding="utf-8")
+    # mutmut learns which tests run a function by watching each test call it. A function whose
+    # result is cached (functools.cache) runs in the first test that needs it only, so the
+    # others would never be tried against its mutants: empty the target's caches before each.
+    modules = sorted({module_of(path).rsplit(".", 1)[0] if "*" in path else module_of(path)
+                      for path in target.files})
+    (work / "mutate_plugin.py").write_text(
+        '"""pytest plugin for ./dev mutate: empty the mutated modules\' caches before each test."""\n'
+        "import sys\n\n"
+        f"PREFIXES = {tuple(modules)!r}\n\n\n"
+        "def pytest_runtest_setup(item):\n"
+        "    for name, module in list(sys.modules.items()):\n"
+        "        if name.startswith(PREFIXES):\n"
+        "            for value in list(vars(module).values()):\n"
+        "                clear = getattr(value, 'cache_clear', None)\n"
+        "                if callable(clear) and getattr(value, '__module__', '') == name:\n"
+        "                    clear()\n",
+        encoding="utf-8")
     settings = {
         "source_paths": ["src/"],
-        "also_copy": ["README.md", "docs"],
+        "also_copy": ["README.md", "docs", "mutate_settings.py", "mutate_plugin.py"],
         "only_mutate": target.files,
         "do_not_mutate": target.skip_files,
         "pytest_add_cli_args_test_selection": target.tests,
-        "pytest_add_cli_args": ["-p", "no:cacheprovider"],
+        "pytest_add_cli_args": ["-p", "no:cacheprovider", "-p", "mutate_plugin",
+                                "--ds=mutate_settings", "--reuse-db"],
         # Fork each mutant's test run from a clean server process, not from the one that ran
         # the tests once to map functions to tests: Polars' thread pool does not survive a
         # fork, so children of that process can hang.
@@ -139,16 +169,23 @@ def one_line_diff(work: Path, mutant: str) -> str:
     return f"{removed}  →  {added}"
 
 
-def run(name: str, target: Target) -> dict[str, int]:
-    work = prepare(name, target)
-    globs = mutant_globs(target)
+def run(name: str, target: Target, only: list[str] | None = None) -> dict[str, int]:
+    """Mutate the target (afresh), or again only the mutants ``only`` names (in its folder)."""
+    work = WORK / name
+    if only and (work / "mutants").is_dir():
+        globs = only
+    else:
+        if only:
+            print(f"No earlier run of {name} to repeat mutants of: running it whole.")
+        work = prepare(name, target)
+        globs = mutant_globs(target)
     print(f"\n=== {name}: mutating {', '.join(target.files)} against {' '.join(target.tests)}",
           flush=True)
     if target.why_skipped:
         print(f"    (not mutated: {target.why_skipped})", flush=True)
     started = time.monotonic()
     log = work / "mutmut.log"
-    with log.open("w", encoding="utf-8") as out:
+    with log.open("a", encoding="utf-8") as out:
         code = subprocess.run(["nice", "-n", "19", str(MUTMUT), "run", "--max-children", "1",
                                *globs], cwd=work, stdout=out, stderr=subprocess.STDOUT,
                               check=False).returncode
@@ -181,15 +218,16 @@ def _match(name: str, glob: str) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    unknown = [a for a in argv if a not in TARGETS]
-    if unknown:
-        print(f"Unknown target {', '.join(unknown)}: choose from {', '.join(TARGETS)}",
-              file=sys.stderr)
+    names = [a for a in argv if a in TARGETS]
+    only = [a for a in argv if a not in TARGETS]
+    if only and len(names) != 1 or any("." not in a and "*" not in a for a in only):
+        print(f"Usage: ./dev mutate [{'|'.join(TARGETS)} ...], or ./dev mutate TARGET "
+              "MUTANT_NAME ... (mutmut's names; * matches anything)", file=sys.stderr)
         return 2
     os.environ.setdefault("POLARS_MAX_THREADS", "1")  # one core for the whole run
     summary = {}
-    for name in argv or list(TARGETS):
-        summary[name] = run(name, TARGETS[name])
+    for name in names or list(TARGETS):
+        summary[name] = run(name, TARGETS[name], only)
     print()
     failed = False
     for name, counts in summary.items():
