@@ -53,6 +53,10 @@ def make_user(email: str, role: str | None = None, **scope) -> User:
 
 @pytest.fixture
 def world(db) -> World:
+    return build_world()
+
+
+def build_world() -> World:
     north_west = Area.objects.get(code="E12000002")
     south_east = Area.objects.get(code="E12000008")
     a = Partnership.objects.create(name="Greater Manchester CDP", slug="greater-manchester",

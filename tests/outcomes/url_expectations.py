@@ -1,10 +1,14 @@
 """Who may use the data-load and metric pages."""
 
 from tests.url_expectations import (
+    ANY_ROLE,
     CENTRAL,
+    CENTRAL_USERS,
     EVERYONE,
+    LEAD_PARTNERSHIP_A,
+    LEADS_A,
     READ_PARTNERSHIP_A,
-    SIGNED_IN,
+    only,
     partnership_a,
 )
 
@@ -28,13 +32,14 @@ EXPECTED = {
     "outcomes:metrics": ({}, EVERYONE),
     "outcomes:metric": ({"key": a_metric}, EVERYONE),
     # Anyone with a role sees the list (national loads and those they may read).
-    "outcomes:loads": ({}, SIGNED_IN),
-    # Central users and partnership leads load files; the walk's member_a is a plain member.
-    "outcomes:load-new": ({}, CENTRAL),
+    "outcomes:loads": ({}, ANY_ROLE),
+    # Central users and partnership leads load files; a plain member does not.
+    "outcomes:load-new": ({}, only(*LEADS_A, *CENTRAL_USERS)),
     "outcomes:load": ({"pk": a_load_of_partnership_a}, READ_PARTNERSHIP_A),
     "outcomes:load-report": ({"pk": a_load_of_partnership_a}, READ_PARTNERSHIP_A),
-    # Leads of the partnership and central administrators (member_a is a plain member).
-    "outcomes:local-metric-create": ({"slug": partnership_a}, CENTRAL),
+    # Leads of the partnership and central administrators (not a plain member, not an analyst).
+    "outcomes:local-metric-create": ({"slug": partnership_a}, LEAD_PARTNERSHIP_A),
+    # Central users (analysts and administrators).
     "outcomes:load-withdraw": ({"pk": a_load_of_partnership_a}, CENTRAL),
 }
 
