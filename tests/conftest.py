@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection, transaction
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -14,6 +13,8 @@ from cdphub.accounts.models import Membership, Role, User
 from cdphub.geography.loader import load_geography
 from cdphub.geography.models import Area
 from cdphub.partnerships.models import Partnership
+
+from .shared_demo import SharedDemo
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -32,47 +33,6 @@ def django_db_setup(django_db_setup, django_db_blocker):
         load_geography()
 
 
-class SharedDemo:
-    """The demo, built once per test run for every test that asks for ``shared_demo``.
-
-    It is built in a transaction that stays open while those tests run, and rolled back after
-    the last of them: they run first, one after another (``pytest_collection_modifyitems``),
-    and each runs in a savepoint of its own (the ``db`` fixture), so a test that writes sees
-    its own writes and leaves the demo as it found it. Tests with ``transactional_db`` (which
-    commit) cannot share it; the browser tests have their own copy (tests/functional)."""
-
-    FIXTURE = "shared_demo"
-
-    def __init__(self, blocker):
-        self.blocker = blocker
-        self.atomic = None
-        self.counts: dict[str, int] = {}
-        self.steps: list[str] = []
-
-    def open(self) -> None:
-        from cdphub.core.demo import build_demo
-
-        with self.blocker.unblock():
-            self.atomic = transaction.atomic()
-            self.atomic.__enter__()
-            try:
-                self.counts = build_demo(step=self.steps.append)
-                # Check the deferred constraints now, as a commit would, and once: else each
-                # test's teardown (which checks them) checks the whole demo again.
-                connection.check_constraints()
-            except BaseException:
-                self.close()
-                raise
-
-    def close(self) -> None:
-        if self.atomic is None:
-            return
-        with self.blocker.unblock():
-            transaction.set_rollback(True)
-            self.atomic.__exit__(None, None, None)
-        self.atomic = None
-
-
 _shared_demos: list[SharedDemo] = []
 
 
@@ -81,15 +41,18 @@ def _shared_demo_state(django_db_setup, django_db_blocker):
     demo = SharedDemo(django_db_blocker)
     _shared_demos.append(demo)
     yield demo
-    demo.close()
+    demo.finish()
 
 
 @pytest.fixture(scope="module")
 def shared_demo(_shared_demo_state) -> SharedDemo:
     """The whole demo (geography, partnerships, governance, outcomes, demo accounts), read
     by many tests and built once. Use it with ``db`` to write: the writes are rolled back.
-    (Built again only if something ran the tests in another order than the one below.)"""
-    if _shared_demo_state.atomic is None:
+    Built once per run (``tests/shared_demo.py``); the tests that read it run first and
+    together (``pytest_collection_modifyitems``), and it is taken away after the last of them
+    (``pytest_runtest_teardown``). (Opened again only if something ran them in another order.)
+    """
+    if not _shared_demo_state.is_open:
         _shared_demo_state.open()
     return _shared_demo_state
 
@@ -101,19 +64,22 @@ def _reads_shared_demo(item) -> bool:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
     """The tests that read the shared demo run first, together (after pytest-django has put
-    the tests in its order), so that its transaction wraps them and nothing else."""
+    the tests in its order), so that the demo is there for them and for nothing else."""
     first = [item for item in items if _reads_shared_demo(item)]
     if first:
         for item in first:
             fixtures = set(getattr(item, "fixturenames", ()))
             assert not fixtures & {"transactional_db", "live_server"}, (
                 f"{item.nodeid}: a transactional test cannot use the shared demo")
+            # Each in a savepoint of its own; and pytest-django creates the test database
+            # even when only these tests are run.
+            item.add_marker(pytest.mark.django_db)
         items[:] = first + [item for item in items if not _reads_shared_demo(item)]
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item, nextitem):
-    """After the last test that reads the shared demo, roll it back."""
+    """After the last test that reads the shared demo, take it away."""
     try:
         return (yield)
     finally:

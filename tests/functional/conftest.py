@@ -115,73 +115,19 @@ def web(request, browser, live_server):
     context.close()
 
 
-class _DemoCopy:
-    """The demo, built once per test run and kept as a copy (SQLite's backup API, in memory)
-    that each browser test's database starts from: the tests write (sign-ins, roles, a new
-    partnership), and each sees only its own writes. What the database held before is put
-    back after the test, so the flush that ends a transactional test has little to do."""
-
-    def __init__(self):
-        self.demo = None
-
-    @staticmethod
-    def _copy(source, target=None):
-        import sqlite3
-
-        target = target or sqlite3.connect(":memory:", check_same_thread=False)
-        source.backup(target)
-        return target
-
-    def shared(self, connection) -> bool:
-        return connection.vendor == "sqlite" and connection.is_in_memory_db()
-
-    def put(self, connection):
-        """Make the live server's database the demo (built the first time, then copied back
-        in, page for page); returns a copy of what it held before."""
-        from django.contrib.contenttypes.models import ContentType
-
-        from cdphub.core.demo import build_demo
-
-        if not self.shared(connection):
-            build_demo(step=lambda _what: None)  # (a database of its own: built each time)
-            return None
-        connection.ensure_connection()
-        before = self._copy(connection.connection)
-        if self.demo is None:
-            build_demo(step=lambda _what: None)
-            self.demo = self._copy(connection.connection)
-        else:
-            self._copy(self.demo, connection.connection)
-        ContentType.objects.clear_cache()  # the copy's content types, not the cached ones
-        return before
-
-    def take_away(self, connection, before) -> None:
-        from django.contrib.contenttypes.models import ContentType
-
-        if before is not None:
-            self._copy(before, connection.connection)
-            before.close()
-            ContentType.objects.clear_cache()
-
-    def close(self) -> None:
-        if self.demo is not None:
-            self.demo.close()
-            self.demo = None
-
-
-@pytest.fixture(scope="session")
-def _demo_copy():
-    copy = _DemoCopy()
-    yield copy
-    copy.close()
-
-
 @pytest.fixture
-def demo(transactional_db, _demo_copy):
-    """The demo data (geography, 142 partnerships, demo accounts) in the live server's DB,
-    as the demo builder leaves it: built once, copied in for each test."""
-    from django.db import connection
+def demo(transactional_db, _shared_demo_state):
+    """The demo data (geography, 142 partnerships, demo accounts) in the live server's DB:
+    built once per run and copied in for each test, which sees only its own writes
+    (tests/shared_demo.py)."""
+    from cdphub.core.demo import build_demo
 
-    before = _demo_copy.put(connection)
+    from ..shared_demo import copyable
+
+    if not copyable():  # (a database of its own: built for each test)
+        build_demo(step=lambda _what: None)
+        yield
+        return
+    before = _shared_demo_state.copy_in()
     yield
-    _demo_copy.take_away(connection, before)
+    _shared_demo_state.put_back(before)
