@@ -1,16 +1,25 @@
-"""Run the whole test suite: once on SQLite (with the browser tests), once on PostgreSQL.
+"""Run the whole test suite: on SQLite (with the browser tests) and on PostgreSQL, side by side.
 
 Called by ``./dev test`` (and so by ``.ci/run``). Any pytest arguments are passed through to
-both runs. A run that collects no tests is a failure, never a silent success.
+both passes. The two passes run at the same time, each in a process of its own (one core
+each on a two-core machine): while they run, a line reports each one's progress; when a pass
+ends its whole output is printed in one block (so a failure's traceback reads as pytest
+wrote it), and at the end each pass's time and the total. A pass that collects no tests is a
+failure, never a silent success.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -18,48 +27,101 @@ ROOT = Path(__file__).resolve().parents[1]
 # "3 passed, 1 skipped in 2.0s".
 SUMMARY = re.compile(r"^(=+ )?(?P<body>\d+ (passed|failed|errors?|skipped|deselected)\b.*?) "
                      r"in [\d.]+s")
+PROGRESS = re.compile(r"\[\s*(\d+)%\]\s*$")
+REPORT_EVERY = 30  # seconds between progress lines while the passes run
 
 
-def run(label: str, env_extra: dict[str, str], args: list[str]) -> tuple[int, dict[str, int]]:
-    env = {**os.environ, **env_extra}
-    command = [sys.executable, "-m", "pytest", *args]
-    print(f"\n=== {label}: {' '.join(command[2:])}", flush=True)
-    started = time.monotonic()
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
-    last_summary = ""
-    assert process.stdout is not None
-    for line in process.stdout:
-        sys.stdout.write(line)
+@dataclass
+class Pass:
+    label: str
+    env: dict[str, str]
+    args: list[str]
+    lines: list[str] = field(default_factory=list)
+    percent: str = "starting"
+    summary: str = ""
+    code: int | None = None
+    seconds: float = 0.0
+    process: subprocess.Popen | None = None
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {k: int(v) for v, k in re.findall(r"(\d+) (passed|failed|errors?|skipped)",
+                                                  self.summary)}
+
+
+def _read(run: Pass, started: float, finished: queue.Queue) -> None:
+    assert run.process is not None and run.process.stdout is not None
+    for line in run.process.stdout:
+        run.lines.append(line)
+        if match := PROGRESS.search(line):
+            run.percent = f"{match.group(1)}%"
         if SUMMARY.search(line):
-            last_summary = line
-    code = process.wait()
-    counts = {k: int(v) for v, k in re.findall(r"(\d+) (passed|failed|errors?|skipped)",
-                                              last_summary)}
-    print(f"=== {label}: exit {code} after {time.monotonic() - started:.0f}s", flush=True)
-    return code, counts
+            run.summary = line
+    run.code = run.process.wait()
+    run.seconds = time.monotonic() - started
+    finished.put(run)
+
+
+def _minutes(seconds: float) -> str:
+    return f"{int(seconds // 60)} min {seconds % 60:04.1f} s"
 
 
 def main() -> int:
     args = sys.argv[1:]
     postgres_url = os.environ.get("CDPHUB_TEST_POSTGRES_URL")
-    runs = [("SQLite", {"DATABASE_URL": ""}, args)]
-    if postgres_url:
-        runs.append(("PostgreSQL", {"DATABASE_URL": postgres_url}, [*args, "-m", "not browser"]))
-    else:
+    if not postgres_url:
         print("CDPHUB_TEST_POSTGRES_URL is not set: run the suite through ./dev test.",
               file=sys.stderr)
         return 2
+    runs = [Pass("SQLite", {"DATABASE_URL": ""}, args),
+            Pass("PostgreSQL", {"DATABASE_URL": postgres_url}, [*args, "-m", "not browser"])]
+    scratch = Path(tempfile.mkdtemp(prefix="cdphub-tests-"))
+    started = time.monotonic()
+    finished: queue.Queue[Pass] = queue.Queue()
+    for run in runs:
+        # Each pass has its own temporary folder, so the two never share a tmp_path.
+        command = [sys.executable, "-m", "pytest", "--basetemp", str(scratch / run.label),
+                   *run.args]
+        print(f"=== {run.label}: {' '.join(command[2:])}", flush=True)
+        run.process = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **run.env},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        threading.Thread(target=_read, args=(run, started, finished), daemon=True).start()
+    try:
+        for _ in runs:
+            while True:
+                try:
+                    run = finished.get(timeout=REPORT_EVERY)
+                    break
+                except queue.Empty:
+                    print(f"... {_minutes(time.monotonic() - started)}: " + ", ".join(
+                        f"{r.label} {'done' if r.code is not None else r.percent}"
+                        for r in runs), flush=True)
+            print(f"\n=== {run.label}: output", flush=True)
+            sys.stdout.write("".join(run.lines))
+            print(f"=== {run.label}: exit {run.code} after {_minutes(run.seconds)}", flush=True)
+    except KeyboardInterrupt:
+        for run in runs:
+            if run.process is not None and run.process.poll() is None:
+                run.process.terminate()
+        raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
     total = {"passed": 0, "failed": 0, "skipped": 0}
     failed_runs = []
-    for label, env, run_args in runs:
-        code, counts = run(label, env, run_args)
+    print()
+    for run in runs:
+        counts = run.counts
         for key in total:
             total[key] += counts.get(key, 0)
         total["failed"] += counts.get("error", 0) + counts.get("errors", 0)
-        if code != 0 or counts.get("passed", 0) == 0:
-            failed_runs.append(f"{label} (exit {code}, {counts.get('passed', 0)} passed)")
-    print()
+        if run.code != 0 or counts.get("passed", 0) == 0:
+            failed_runs.append(f"{run.label} (exit {run.code}, {counts.get('passed', 0)} passed)")
+        summary = run.summary.strip(" =\n") or "no summary line"
+        print(f"{run.label + ':':12} {_minutes(run.seconds):>14}   {summary}")
+    print(f"{'Total:':12} {_minutes(time.monotonic() - started):>14}   (the passes ran side by "
+          "side)")
     if failed_runs:
         print("Failed runs: " + ", ".join(failed_runs))
     print(f"{total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped")

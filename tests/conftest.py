@@ -1,5 +1,5 @@
-"""Shared fixtures: the geography loaded once per test database, two partnerships and a
-user for every kind of role."""
+"""Shared fixtures: the geography loaded once per test database, the demo built once per test
+run for the tests that read it, two partnerships and a user for every kind of role."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from cdphub.accounts.models import Membership, Role, User
 from cdphub.geography.loader import load_geography
 from cdphub.geography.models import Area
 from cdphub.partnerships.models import Partnership
+
+from .shared_demo import SharedDemo
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -29,6 +31,61 @@ def django_db_setup(django_db_setup, django_db_blocker):
     that roll back, so it stays for every test)."""
     with django_db_blocker.unblock():
         load_geography()
+
+
+_shared_demos: list[SharedDemo] = []
+
+
+@pytest.fixture(scope="session")
+def _shared_demo_state(django_db_setup, django_db_blocker):
+    demo = SharedDemo(django_db_blocker)
+    _shared_demos.append(demo)
+    yield demo
+    demo.finish()
+
+
+@pytest.fixture(scope="module")
+def shared_demo(_shared_demo_state) -> SharedDemo:
+    """The whole demo (geography, partnerships, governance, outcomes, demo accounts), read
+    by many tests and built once. Use it with ``db`` to write: the writes are rolled back.
+    Built once per run (``tests/shared_demo.py``); the tests that read it run first and
+    together (``pytest_collection_modifyitems``), and it is taken away after the last of them
+    (``pytest_runtest_teardown``). (Opened again only if something ran them in another order.)
+    """
+    if not _shared_demo_state.is_open:
+        _shared_demo_state.open()
+    return _shared_demo_state
+
+
+def _reads_shared_demo(item) -> bool:
+    return SharedDemo.FIXTURE in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """The tests that read the shared demo run first, together (after pytest-django has put
+    the tests in its order), so that the demo is there for them and for nothing else."""
+    first = [item for item in items if _reads_shared_demo(item)]
+    if first:
+        for item in first:
+            fixtures = set(getattr(item, "fixturenames", ()))
+            assert not fixtures & {"transactional_db", "live_server"}, (
+                f"{item.nodeid}: a transactional test cannot use the shared demo")
+            # Each in a savepoint of its own; and pytest-django creates the test database
+            # even when only these tests are run.
+            item.add_marker(pytest.mark.django_db)
+        items[:] = first + [item for item in items if not _reads_shared_demo(item)]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After the last test that reads the shared demo, take it away."""
+    try:
+        return (yield)
+    finally:
+        if nextitem is None or not _reads_shared_demo(nextitem):
+            for demo in _shared_demos:
+                demo.close()
 
 
 @dataclass

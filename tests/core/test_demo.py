@@ -134,10 +134,9 @@ def test_single_authority_partnerships_are_named_after_their_authority():
 
 
 @pytest.fixture
-def demo(db):
-    steps = []
-    counts = build_demo(step=steps.append)
-    return counts, steps
+def demo(shared_demo, db):
+    """The demo as ``build_demo`` leaves it (built once per run: ``tests/conftest.py``)."""
+    return shared_demo.counts, shared_demo.steps
 
 
 def test_build_demo_creates_the_partnerships(demo):

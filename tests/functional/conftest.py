@@ -104,7 +104,10 @@ def totp_code(secret_base32: str) -> str:
 
 
 @pytest.fixture
-def web(browser, live_server):
+def web(request, browser, live_server):
+    if "demo" in request.fixturenames:
+        # The demo first, so that the page is closed before the demo's database is taken away.
+        request.getfixturevalue("demo")
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
@@ -113,8 +116,18 @@ def web(browser, live_server):
 
 
 @pytest.fixture
-def demo(transactional_db):
-    """The demo data (geography, 142 partnerships, demo accounts) in the live server's DB."""
+def demo(transactional_db, _shared_demo_state):
+    """The demo data (geography, 142 partnerships, demo accounts) in the live server's DB:
+    built once per run and copied in for each test, which sees only its own writes
+    (tests/shared_demo.py)."""
     from cdphub.demo.build import build_demo
 
-    build_demo(step=lambda _what: None)
+    from ..shared_demo import copyable
+
+    if not copyable():  # (a database of its own: built for each test)
+        build_demo(step=lambda _what: None)
+        yield
+        return
+    before = _shared_demo_state.copy_in()
+    yield
+    _shared_demo_state.put_back(before)

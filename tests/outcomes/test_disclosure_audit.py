@@ -1,7 +1,7 @@
 """The disclosure audit: the attacker plays over the whole demo.
 
-The demo is built once for this module (in a transaction rolled back at the end), then read
-as each kind of reader reads it: the API signed out (published values for areas), the API as
+The demo (built once per test run, ``shared_demo`` in tests/conftest.py) is read as each kind
+of reader reads it: the API signed out (published values for areas), the API as
 a central user (every value, partnerships' included), and a partnership member's outcome
 downloads. From what they read, ``disclosure_attack`` tries to pin every hidden count with
 every sum the geography and the register give. It must find nothing, and nothing a reader
@@ -50,14 +50,10 @@ def _read_values(client: Client, metric: str) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def published(django_db_setup, django_db_blocker):
+def published(shared_demo, django_db_blocker):
     """Everything the readers read, gathered while the demo exists."""
-    from cdphub.demo.build import build_demo
-
     with django_db_blocker.unblock(), transaction.atomic():
         started = time.perf_counter()
-        build_demo(step=lambda _what: None)
-        built = time.perf_counter() - started
         metrics = {m.key: m for m in Metric.objects.all()}
         central, anonymous, member = Client(), Client(), Client()
         sign_in(central, User.objects.get(email=CENTRAL))
@@ -94,7 +90,7 @@ def published(django_db_setup, django_db_blocker):
             coverages.setdefault(c.partnership.slug, []).append(
                 (c.area.code, c.valid_from, c.valid_to))
         transaction.set_rollback(True)
-    print(f"demo built in {built:.0f} s, read in {time.perf_counter() - started - built:.0f} s")
+    print(f"demo read in {time.perf_counter() - started:.0f} s")
     return {"metrics": metrics, "values": values, "public": public, "downloads": downloads,
             "commitments": commitments, "geography": Geography(places, coverages),
             "pages": pages, "slug": slug}
