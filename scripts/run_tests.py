@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # "3 passed, 1 skipped in 2.0s".
 SUMMARY = re.compile(r"^(=+ )?(?P<body>\d+ (passed|failed|errors?|skipped|deselected)\b.*?) "
                      r"in [\d.]+s")
-PROGRESS = re.compile(r"\[\s*(\d+)%\]\s*$")
+# A line of results as pytest prints them ("tests/x.py ..F.  [ 12%]", or with -q just the
+# letters), complete or still being written.
+RESULTS = re.compile(r"^(\S+\.py )?(?P<results>[.FEsxX]+)(\s+\[\s*\d+%\])?\s*$")
 REPORT_EVERY = 30  # seconds between progress lines while the passes run
 
 
@@ -37,10 +39,12 @@ class Pass:
     env: dict[str, str]
     args: list[str]
     lines: list[str] = field(default_factory=list)
-    percent: str = "starting"
+    done: int = 0  # tests reported on complete lines
+    partial: str = ""  # the line pytest is still writing
     summary: str = ""
     code: int | None = None
     seconds: float = 0.0
+    cpu: float = 0.0
     process: subprocess.Popen | None = None
 
     @property
@@ -49,16 +53,36 @@ class Pass:
                                                   self.summary)}
 
 
+    @property
+    def progress(self) -> str:
+        if self.code is not None:
+            return "done"
+        match = RESULTS.match(self.partial)
+        done = self.done + (len(match.group("results")) if match else 0)
+        return f"{done} run"
+
+
 def _read(run: Pass, started: float, finished: queue.Queue) -> None:
     assert run.process is not None and run.process.stdout is not None
-    for line in run.process.stdout:
-        run.lines.append(line)
-        if match := PROGRESS.search(line):
-            run.percent = f"{match.group(1)}%"
-        if SUMMARY.search(line):
-            run.summary = line
-    run.code = run.process.wait()
+    pending = b""
+    # In chunks, not lines: pytest writes a line of results one test at a time.
+    while chunk := run.process.stdout.read1(65536):
+        *complete, pending = (pending + chunk).split(b"\n")
+        for raw in complete:
+            line = raw.decode("utf-8", errors="replace") + "\n"
+            run.lines.append(line)
+            if match := RESULTS.match(line):
+                run.done += len(match.group("results"))
+            if SUMMARY.search(line):
+                run.summary = line
+        run.partial = pending.decode("utf-8", errors="replace")
+    if pending:
+        run.lines.append(pending.decode("utf-8", errors="replace") + "\n")
+    # wait4, not wait: it also gives the CPU time the pass used (its own processes').
+    _pid, status, usage = os.wait4(run.process.pid, 0)
+    run.code = run.process.returncode = os.waitstatus_to_exitcode(status)
     run.seconds = time.monotonic() - started
+    run.cpu = usage.ru_utime + usage.ru_stime
     finished.put(run)
 
 
@@ -85,7 +109,7 @@ def main() -> int:
         print(f"=== {run.label}: {' '.join(command[2:])}", flush=True)
         run.process = subprocess.Popen(
             command, cwd=ROOT, env={**os.environ, "PYTHONUNBUFFERED": "1", **run.env},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         threading.Thread(target=_read, args=(run, started, finished), daemon=True).start()
     try:
         for _ in runs:
@@ -95,8 +119,7 @@ def main() -> int:
                     break
                 except queue.Empty:
                     print(f"... {_minutes(time.monotonic() - started)}: " + ", ".join(
-                        f"{r.label} {'done' if r.code is not None else r.percent}"
-                        for r in runs), flush=True)
+                        f"{r.label}: {r.progress}" for r in runs), flush=True)
             print(f"\n=== {run.label}: output", flush=True)
             sys.stdout.write("".join(run.lines))
             print(f"=== {run.label}: exit {run.code} after {_minutes(run.seconds)}", flush=True)
@@ -119,9 +142,10 @@ def main() -> int:
         if run.code != 0 or counts.get("passed", 0) == 0:
             failed_runs.append(f"{run.label} (exit {run.code}, {counts.get('passed', 0)} passed)")
         summary = run.summary.strip(" =\n") or "no summary line"
-        print(f"{run.label + ':':12} {_minutes(run.seconds):>14}   {summary}")
-    print(f"{'Total:':12} {_minutes(time.monotonic() - started):>14}   (the passes ran side by "
-          "side)")
+        print(f"{run.label + ':':12} {_minutes(run.seconds):>14}   {summary} "
+              f"(CPU {_minutes(run.cpu)})")
+    print(f"{'Total:':12} {_minutes(time.monotonic() - started):>14}   (the passes side by side; "
+          "CPU is each pass's own processes', PostgreSQL's server not counted)")
     if failed_runs:
         print("Failed runs: " + ", ".join(failed_runs))
     print(f"{total['passed']} passed, {total['failed']} failed, {total['skipped']} skipped")
