@@ -96,15 +96,17 @@ def mutant_globs(target: Target) -> list[str]:
     return globs
 
 
-def prepare(name: str, target: Target) -> Path:
-    """A fresh work folder: the repository's files (linked, mutmut copies them) and a
-    pyproject.toml with the repository's pytest settings and this target's mutmut settings."""
+def prepare(name: str, target: Target, *, fresh: bool = True) -> Path:
+    """The work folder (emptied first when ``fresh``): the repository's files (linked, mutmut
+    copies them) and a pyproject.toml with the repository's pytest settings and this target's
+    mutmut settings."""
     work = WORK / name
-    if work.exists():
+    if fresh and work.exists():
         shutil.rmtree(work)
-    work.mkdir(parents=True)
+    work.mkdir(parents=True, exist_ok=True)
     for entry in ("src", "tests", "README.md", "docs"):
-        (work / entry).symlink_to(ROOT / entry)
+        if not (work / entry).is_symlink():
+            (work / entry).symlink_to(ROOT / entry)
     # Each mutant's tests are a new pytest session. On the default in-memory SQLite test
     # database each would create the schema and load the geography again (seconds); a test
     # database in a file, kept between sessions (--reuse-db), is created once.
@@ -162,20 +164,36 @@ def results(work: Path) -> dict[str, str]:
     return verdicts
 
 
-def one_line_diff(work: Path, mutant: str) -> str:
-    done = subprocess.run([str(MUTMUT), "show", mutant], cwd=work, check=True,
-                          capture_output=True, text=True)
-    lines = [line for line in done.stdout.splitlines()
-             if line[:1] in "+-" and not line.startswith(("+++", "---"))]
-    removed = " / ".join(line[1:].strip() for line in lines if line.startswith("-"))
-    added = " / ".join(line[1:].strip() for line in lines if line.startswith("+"))
-    return f"{removed}  →  {added}"
+# Run in the work folder by mutmut's Python: each mutant's diff, as "name<TAB>was  →  now".
+DIFFS = """
+import sys
+from mutmut.__main__ import find_mutant, get_diff_for_mutant
+
+for name in sys.argv[1:]:
+    diff = get_diff_for_mutant(name, path=find_mutant(name).path).splitlines()
+    changed = [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    was = " / ".join(line[1:].strip() for line in changed if line.startswith("-"))
+    now = " / ".join(line[1:].strip() for line in changed if line.startswith("+"))
+    print(f"{name}\t{was}  \u2192  {now}")
+"""
+
+
+def one_line_diffs(work: Path, mutants: list[str]) -> dict[str, str]:
+    """Each mutant's change on one line (one process for all: ``mutmut show`` takes a second
+    each)."""
+    if not mutants:
+        return {}
+    done = subprocess.run([str(MUTMUT.with_name("python")), "-c", DIFFS, *mutants], cwd=work,
+                          capture_output=True, text=True, check=False)
+    diffs = dict(line.split("\t", 1) for line in done.stdout.splitlines() if "\t" in line)
+    return {mutant: diffs.get(mutant, "(see: mutmut show)") for mutant in mutants}
 
 
 def run(name: str, target: Target, only: list[str] | None = None) -> dict[str, int]:
     """Mutate the target (afresh), or again only the mutants ``only`` names (in its folder)."""
     work = WORK / name
     if only and (work / "mutants").is_dir():
+        prepare(name, target, fresh=False)
         globs = only
     else:
         if only:
@@ -200,8 +218,9 @@ def run(name: str, target: Target, only: list[str] | None = None) -> dict[str, i
     if globs:
         verdicts = {k: v for k, v in verdicts.items() if any(_match(k, g) for g in globs)}
     survivors = sorted(k for k, v in verdicts.items() if v not in CAUGHT)
+    diffs = one_line_diffs(work, survivors)
     for mutant in survivors:
-        print(f"  {verdicts[mutant]:>9}  {mutant}\n             {one_line_diff(work, mutant)}")
+        print(f"  {verdicts[mutant]:>9}  {mutant}\n             {diffs[mutant]}")
     counts: dict[str, int] = {}
     for verdict in verdicts.values():
         counts[verdict] = counts.get(verdict, 0) + 1
