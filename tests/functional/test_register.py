@@ -62,7 +62,9 @@ def test_register_a_partnership_add_people_and_see_gaps(web, demo):
            "Combating Drugs Partnership" in summary
     page.get_by_label("Upper-tier local authorities covered").select_option(
         label=["Hartlepool (E06000001)", "Middlesbrough (E06000002)"])
-    page.get_by_role("button", name="Register partnership").click()
+    # Registering recomputes every metric's figures for the new footprint, inside this request
+    # in the test settings (tasks run at once): several seconds on a busy 2-core machine.
+    page.get_by_role("button", name="Register partnership").click(timeout=60_000)
     web.check()
     assert page.get_by_role("heading", level=1).inner_text() == \
         "Tees Valley Combating Drugs Partnership"
