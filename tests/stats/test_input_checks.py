@@ -208,7 +208,7 @@ def test_confidence_levels_at_the_ends_of_the_range_are_allowed(level):
 
 
 def test_no_confidence_level_is_an_error():
-    with pytest.raises(ValueError, match="at least one confidence level is needed"):
+    with pytest.raises(ValueError, match="^at least one confidence level is needed$"):
         crude_rate([3], [100], levels=[])
 
 
@@ -223,3 +223,29 @@ def test_compare_uses_the_99_8_limits_only_when_both_are_given():
     """Only a lower 99.8% limit (no upper) is not a two-level comparison: no best/worst."""
     labels = compare([9], [8], [10], benchmark=2, polarity="high", lower_99_8=[7])
     assert list(labels) == ["better"]
+
+
+def test_the_length_message_in_full():
+    error = error_of(lambda: crude_rate([1, 2, 3], [10, 20]))
+    assert str(error) == "inputs differ in length: numerator has 3, denominator has 2"
+
+
+def test_the_first_row_below_the_limit_is_named_not_one_on_it():
+    """A count of 0 is allowed (only below 0 is refused): the error names row 1, not row 0."""
+    assert error_of(lambda: crude_rate([0, -1], [10, 10])).index == 1
+    assert error_of(lambda: crude_rate([1, 1, 1], [0.5, 1, 0])).index == 2
+
+
+def test_inputs_given_as_a_column_give_one_value_per_row():
+    result = crude_rate(np.array([[3], [12]]), np.array([[100], [200]]), multiplier=1)
+    assert result["value"].tolist() == [0.03, 0.06]
+
+
+def test_unmet_need_is_a_proportion_unless_a_multiplier_is_given():
+    """Default m = 1 (§3): 30 of an estimated 100 not in treatment is 0.3."""
+    assert unmet_need([30], [100], [80], [120])["value"][0] == pytest.approx(0.3)
+
+
+def test_isr_rate_names_its_groups():
+    result = isr_rate([3, 12], [100, 200], [30, 90], [1000, 2000], groups=["E1", "E1"])
+    assert list(result["group"]) == ["E1"]

@@ -171,10 +171,12 @@ def test_a_group_of_one_value_has_no_interval():
     ([1, 2, 3, 6], np.array([[0], [1], [0], [1]]), {0: (4, 2 ** 0.5), 1: (8, 8 ** 0.5)}),
 ])
 def test_groups_given_as_labels_or_codes_in_any_order(values, groups, expected):
+    """Groups come in order of first appearance, except integer codes that already count
+    0, 1, 2 …, which come in code order (groups.resolve)."""
     result = mean(values, groups=groups)
     got = {label: (total, sd) for label, total, sd in
            zip(result["group"].tolist(), result["value_sum"], result["stdev"], strict=True)}
-    assert got.keys() == expected.keys()
+    assert list(got) == list(expected)
     for label, (total, sd) in expected.items():
         assert got[label] == (total, pytest.approx(sd)), label
 
