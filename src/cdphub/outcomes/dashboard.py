@@ -59,7 +59,6 @@ def cached(key: str, build):
 CACHE_SECONDS = 6 * 3600
 
 
-visible_metrics = partnership_metrics
 
 
 def _places(partnership: Partnership) -> tuple[Area, Area]:
@@ -131,7 +130,7 @@ def _latest_by_metric(figures: list[Figure]) -> dict[int, Figure]:
 def overview(partnership: Partnership, metrics: list[Metric] | None = None) -> Overview:
     """Every visible metric's latest figures for ``partnership`` (four queries in all)."""
     if metrics is None:
-        metrics = visible_metrics(partnership)
+        metrics = partnership_metrics(partnership)
     england, region = _places(partnership)
     totals = list(Figures.for_partnership_page(partnership).filter(
         Q(partnership=partnership) | Q(area__in=[england.pk, region.pk]),

@@ -19,7 +19,7 @@ from . import charts, dashboard
 from .downloads import about_rows, table_response
 from .loading import GEOGRAPHY_LABELS
 from .models import Metric
-from .published import Figures
+from .published import Figures, partnership_metrics
 from .summary import format_value, metric_sentence, overview_paragraph, with_unit
 
 FIGURE_COLUMNS = [("value", "Value"), ("lower_95", "Lower 95% limit"),
@@ -56,7 +56,7 @@ def _figure_dict(figure, prefix: str = "") -> dict:
 
 @access("partnerships.view_partnership", load=_partnership)
 def overview(request, partnership: Partnership, slug: str):
-    metrics = dashboard.visible_metrics(partnership)
+    metrics = partnership_metrics(partnership)
     can_define = request.user.has_perm("outcomes.define_local_metric", partnership)
     key = dashboard.cache_key("overview", partnership, metrics, can_define)
 
