@@ -71,7 +71,7 @@ _PLAIN = ("metric_id", "area_id", "partnership_id", "period_start", "period_end"
 _RELATED = {name: F(path) for name, path in {
     "metric_key": "metric__key", "metric_unit": "metric__unit", "area_code": "area__code",
     "area_name": "area__name", "area_type": "area__area_type",
-    "area_parent_id": "area__parent_id", "partnership_slug": "partnership__slug",
+    "partnership_slug": "partnership__slug",
     "partnership_name": "partnership__name"}.items()}
 
 
@@ -99,7 +99,6 @@ class Figure:
     area_code: str | None
     area_name: str | None
     area_type: str | None
-    area_parent_id: int | None
     partnership_id: int | None
     partnership_slug: str | None
     partnership_name: str | None
@@ -126,11 +125,6 @@ class Figure:
     def _from_row(cls, row: dict) -> Figure:
         figures = {name: _finite(row.pop(f"shown_{name}")) for name in FIGURE_COLUMNS}
         return cls(**row, **figures)
-
-    @property
-    def name(self) -> str:
-        """The area's or the partnership's name."""
-        return self.area_name or self.partnership_name or ""
 
     @property
     def comparison_style(self) -> str:
