@@ -258,3 +258,67 @@ def test_build_demo_refuses_when_demo_is_disabled():
     with pytest.raises(RuntimeError):
         build_demo(step=lambda s: None)
     assert not User.objects.filter(is_demo=True).exists()
+
+
+# --- the demo's settings: DEBUG off, static files still served, GOV.UK error pages ----------
+
+
+def test_demo_settings_run_with_debug_off_and_still_serve_static_files(tmp_path):
+    """``./dev demo`` serves cdphub.config.settings.base: a mistyped address must show
+    cdphub's own 404 page, not Django's debugging page that lists every URL pattern, and the
+    stylesheet must still be served (by WhiteNoise, without ``collectstatic``)."""
+    env = {k: v for k, v in os.environ.items() if k not in {"CDPHUB_DEBUG", "DATABASE_URL"}}
+    env.update({"DJANGO_SETTINGS_MODULE": "cdphub.config.settings.base",
+                "CDPHUB_VAR_DIR": str(tmp_path)})
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "from django.test import Client; c = Client(); "
+        "missing = c.get('/no-such-page/'); css = c.get('/static/build/cdphub.css'); "
+        "body = missing.content.decode(); "
+        "print(s.DEBUG, missing.status_code, 'Page not found' in body, "
+        "'URLconf' in body or 'Using the URLconf' in body, css.status_code, "
+        "css['Content-Type'].split(';')[0])"
+    )
+
+    result = subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
+        [sys.executable, "-c", code], env=env, cwd=REPO_ROOT,
+        capture_output=True, text=True, timeout=120, check=False)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "404", "True", "False", "200", "text/css"]
+
+
+@pytest.mark.django_db
+def test_a_server_error_shows_the_govuk_error_page(client, settings):
+    from django.urls import path
+
+    from cdphub.config import urls as real_urls
+
+    def broken(request):
+        raise RuntimeError("a fault")
+
+    urls = type("Urls", (), {"urlpatterns": [path("broken/", broken), *real_urls.urlpatterns],
+                             "handler500": "cdphub.core.views.error_500"})
+    settings.ROOT_URLCONF = urls
+    client.raise_request_exception = False
+
+    response = client.get("/broken/")
+
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "Sorry, there is a problem with the service" in page
+    assert "govuk-service-navigation" in page and "a fault" not in page
+
+
+def test_the_server_error_page_still_answers_when_pages_cannot_be_drawn(rf, monkeypatch):
+    from cdphub.core import views
+
+    def cannot_render(*args, **kwargs):
+        raise RuntimeError("the database is down")
+
+    monkeypatch.setattr(views, "render", cannot_render)
+
+    response = views.error_500(rf.get("/"))
+
+    assert response.status_code == 500
+    assert b"Sorry, there is a problem with the service" in response.content

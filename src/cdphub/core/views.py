@@ -3,6 +3,7 @@ page shows the user's roles, so it is ``accounts.views.home``.)"""
 
 from __future__ import annotations
 
+from django.http import HttpResponseServerError
 from django.shortcuts import render
 
 from .access import PUBLIC, access
@@ -37,7 +38,14 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
-    return render(request, "500.html", status=500)
+    """The GOV.UK "problem with the service" page; if even that cannot be drawn (the fault
+    may be in what every page needs, such as the database), the same words in plain HTML."""
+    try:
+        return render(request, "500.html", status=500)
+    except Exception:  # noqa: BLE001 - the last resort must not fail itself
+        return HttpResponseServerError(
+            "<!DOCTYPE html><html lang=\"en\"><title>Sorry, there is a problem with the service"
+            "</title><h1>Sorry, there is a problem with the service</h1><p>Try again later.</p>")
 
 
 def error_400(request, exception=None):

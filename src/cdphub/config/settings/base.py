@@ -1,4 +1,4 @@
-"""Development settings (the default): SQLite in var/, console email, DEBUG on.
+"""Development settings (the default, and the demo's): SQLite in var/, console email, DEBUG off.
 
 Every value that differs between machines is read from the environment, so the same
 module serves the demo, the tests and (through ``production``) a real deployment.
@@ -34,7 +34,10 @@ def env_list(name: str, default: list[str]) -> list[str]:
 SECRET_KEY = os.environ.get(
     "SECRET_KEY", "django-insecure-development-only-key-never-used-in-production-0000"
 )
-DEBUG = env_bool("CDPHUB_DEBUG", True)
+# Off by default, so the demo shows cdphub's own 404 and 500 pages rather than Django's
+# debugging pages (which list every URL pattern and settings). ``CDPHUB_DEBUG=1`` turns it on
+# while developing. Static files are served either way (WhiteNoise, from the finders below).
+DEBUG = env_bool("CDPHUB_DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 
 # Demo accounts exist only where this is on: ``cdphub demo`` refuses to run otherwise.
