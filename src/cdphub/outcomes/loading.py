@@ -1437,8 +1437,8 @@ def _check_footprint(frame: pl.DataFrame, reference: Reference, options: Options
                  .select(-pl.col("area_id"), "area_name").iter_rows())
 
     def inside(area_id: int, end: dt.date, partnership: int) -> bool:
-        if area_id < 0:  # a partnership's own code: refused above unless it is the owner's
-            return area_id == partnership_place(partnership)
+        if area_id < 0:  # a partnership's code: refused above unless it is the metric's own
+            return True
         place = places.by_id.get(area_id)
         if place is None or place.type == "country":
             return True  # England; districts are refused by their area type already

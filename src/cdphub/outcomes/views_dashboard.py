@@ -75,6 +75,8 @@ def _overview_context(partnership: Partnership, metrics) -> dict:
     for row in data.rows:
         row.sentence = metric_sentence(row.metric.name, row.metric.method, row.metric.unit,
                                        row.figure, row.england)
+        if row.missing:  # what is missing, rather than "no figure yet"
+            row.sentence = f"{row.metric.name}: no figure for the partnership yet ({row.missing})."
         row.url = reverse("partnerships:outcome-metric", args=[partnership.slug, row.metric.key])
         row.spine_svg = _spine(row, _short_name(partnership))
         method, unit = row.metric.method, row.metric.unit
