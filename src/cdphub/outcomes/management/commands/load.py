@@ -7,8 +7,9 @@
 The same checks and all-or-nothing storing as the web page (``cdphub.outcomes.loading``),
 with a progress bar. A partnership's local metric may be loaded for the partnership as a
 whole: its code (the last part of its pages' web address, ``greater-manchester``) in the area
-column; its rows for areas outside the footprint are refused, whoever loads them. A file with any problem stores nothing: the problems are listed (row,
-column, what to do) and the command exits with status 1.
+column; its rows for areas outside the footprint are refused, whoever loads them. A file
+with any problem stores nothing: the problems are listed (row, column, what to do) and the
+command exits with status 1.
 """
 
 from __future__ import annotations
