@@ -66,3 +66,17 @@ def test_a_local_metric_loaded_for_the_partnership_as_a_whole_shows_on_the_overv
     assert "Loaded for the partnership as a whole." in row.inner_text()
     assert "2023/24" in row.inner_text()
     assert "authorities loaded" not in row.inner_text()
+    # The metric's page gives the code that loads a figure for the partnership as a whole.
+    web.goto(f"/outcomes/metrics/{KEY}/")
+    assert web.page.locator("[data-testid=whole-code] code").inner_text() == GM
+
+
+def test_a_chart_of_a_count_gives_englands_total_as_a_figure(web, demo):
+    web.sign_in("member@example.org", DEMO_PASSWORD)
+    web.goto(f"/partnerships/{GM}/outcomes/numbers_in_treatment/")
+    for name in ("trend", "compare"):
+        chart = web.page.locator(f"[data-testid=chart-{name}]")
+        assert chart.locator("svg[role=img]").count() == 1
+        totals = chart.locator("[data-testid=chart-totals]").inner_text()
+        assert totals.startswith("For scale: England ") and "North West " in totals
+        assert "England:" not in chart.locator("svg").text_content()  # no benchmark label

@@ -27,6 +27,11 @@ transaction per metric) with:
   its force area's figure (the sum of the forces, if it spans more than one), with a
   ``geography_note`` naming them.
 
+* **a partnership's own local metric** may be loaded for the partnership as a whole (an
+  observation whose area is minus the partnership's id, ``loading.partnership_place``): that
+  figure is the partnership's (``geography_source`` "whole"), kept even where its authorities
+  have figures too, as a loaded region's is. A local metric gives no other partnership a row.
+
 An aggregate is computed only when every authority it needs has a figure; otherwise the row
 has no value and its note names what is missing. When both an authority and its successor
 (or predecessor) have figures for the same period, the one in use on the period's last day
@@ -36,8 +41,9 @@ Then, for each breakdown and period, the comparison with England and with the re
 (``stats.compare`` at 95% and 99.8% with the metric's polarity; counts are not compared),
 the recent trend over the last five periods (``stats.recent_trend``) on each series' latest
 row, small-number suppression for metrics whose disclosure rule is ``suppress-1-4``
-(``stats.suppress``, see ``_suppression``), and ``is_synthetic`` wherever any contributing
-load is synthetic.
+(``stats.suppress``, see ``_suppression``; a partnership's figure loaded as a whole beside
+only some of its authorities also protects the authorities not loaded, ``_unloaded``), and
+``is_synthetic`` wherever any contributing load is synthetic.
 
 Queries do not depend on the number of areas: five to read the metrics, areas, boundary
 changes, footprints and partnerships; then per metric one to read its observations, one to
