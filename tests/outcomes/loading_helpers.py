@@ -35,6 +35,19 @@ def local_metric(partnership, key="ocu_not_in_treatment", **extra) -> Metric:
     return Metric.objects.create(key=key, **fields)
 
 
+def stand_in_metric(key="ocu_not_in_treatment", **extra) -> Metric:
+    """A national (supporting) metric for a published indicator the catalogue does not hold,
+    loaded from national files for any area (a local metric's figures are for its
+    partnership's footprint only)."""
+    fields = {"outcome": "increase_treatment", "kind": "supporting",
+              "name": "Opiate and crack users not in treatment", "definition": "d",
+              "source": "OHID Fingertips 93517", "geography": "utla", "frequency": "annual",
+              "period_type": "financial", "unit": "%", "multiplier": 100,
+              "method": "proportion", "polarity": "low"}
+    fields.update(extra)
+    return Metric.objects.create(key=key, **fields)
+
+
 def cover(partnership, *codes: str, since: dt.date = dt.date(2019, 4, 1), until=None) -> None:
     """Put the authorities with these codes in the partnership's footprint (a partnership's
     file may hold figures only for its footprint)."""

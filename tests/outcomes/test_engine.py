@@ -99,3 +99,62 @@ def test_the_engine_and_the_file_checks_import_no_django(module):
             "sys.exit(1 if any(m == 'django' or m.startswith('django.') for m in sys.modules) "
             "else 0)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0  # noqa: S603
+
+
+# ------------------------------------------------- a local metric's figure for the partnership
+
+
+WHOLE_TEES = -TEES  # a figure for the partnership as a whole (``loading.partnership_place``)
+
+
+def local(**changes) -> SimpleNamespace:
+    return metric(method="count", disclosure="suppress-1-4", partnership_id=TEES, **changes)
+
+
+def test_a_figure_loaded_for_the_partnership_as_a_whole_is_its_figure_and_says_so():
+    got = rows_of(MetricComputation(local(), places(), observations(
+        [(WHOLE_TEES, 250, None), (HARTLEPOOL, 120, None)])))
+    tees = got[(PARTNERSHIP, TEES)]
+    assert (tees["numerator"], tees["value"], tees["source"]) == (250, 250, "whole")
+    assert tees["note"] == "Loaded for the partnership as a whole"
+    assert not tees["suppressed"]
+    # The authority loaded alongside keeps its own row; no area row is made of the whole.
+    assert got[(AREA, HARTLEPOOL)]["value"] == 120 and (AREA, TEES) not in got
+
+
+def test_a_whole_figure_beside_every_authority_is_kept_and_its_difference_noted():
+    got = rows_of(MetricComputation(local(), places(), observations(
+        [(WHOLE_TEES, 250, None), (HARTLEPOOL, 120, None), (MIDDLESBROUGH, 100, None)])))
+    assert got[(PARTNERSHIP, TEES)]["value"] == 250
+    assert got[(PARTNERSHIP, TEES)]["note"].startswith("Published figure: it differs")
+
+
+def test_a_local_metric_gives_no_other_partnership_a_row():
+    other = Places(places().by_id.values(), links=[],
+                   coverages=[(TEES, HARTLEPOOL, dt.date(2022, 8, 1), None),
+                              (TEES + 1, MIDDLESBROUGH, dt.date(2022, 8, 1), None)],
+                   partnership_regions=[(TEES, NORTH_EAST), (TEES + 1, NORTH_EAST)])
+    got = rows_of(MetricComputation(local(), other, observations([(HARTLEPOOL, 40, None)])))
+    assert got[(PARTNERSHIP, TEES)]["value"] == 40
+    assert (PARTNERSHIP, TEES + 1) not in got
+
+
+def test_a_whole_figure_does_not_give_away_a_hidden_authority():
+    """suppress-1-4: Hartlepool's 3 is hidden; the partnership's figure as a whole less
+    Middlesbrough's would give it back, so one of those is hidden too."""
+    got = rows_of(MetricComputation(local(), places(), observations(
+        [(WHOLE_TEES, 63, None), (HARTLEPOOL, 3, None), (MIDDLESBROUGH, 60, None)])))
+    assert got[(AREA, HARTLEPOOL)]["suppressed"]
+    assert got[(PARTNERSHIP, TEES)]["suppressed"] or got[(AREA, MIDDLESBROUGH)]["suppressed"]
+
+
+def test_a_whole_figure_does_not_give_away_the_authorities_not_loaded():
+    """The partnership's 50 as a whole less Hartlepool's 47 is Middlesbrough's 3, which was
+    never loaded: a small number all the same, so the whole or Hartlepool is hidden."""
+    got = rows_of(MetricComputation(local(), places(), observations(
+        [(WHOLE_TEES, 50, None), (HARTLEPOOL, 47, None)])))
+    assert got[(PARTNERSHIP, TEES)]["suppressed"] or got[(AREA, HARTLEPOOL)]["suppressed"]
+    # With a remainder of 5 or more nothing needs hiding.
+    got = rows_of(MetricComputation(local(), places(), observations(
+        [(WHOLE_TEES, 60, None), (HARTLEPOOL, 47, None)])))
+    assert not got[(PARTNERSHIP, TEES)]["suppressed"] and not got[(AREA, HARTLEPOOL)]["suppressed"]

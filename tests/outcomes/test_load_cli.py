@@ -16,6 +16,7 @@ from tests.outcomes.loading_helpers import (
     csv_bytes,
     local_metric,
     sha256,
+    stand_in_metric,
 )
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,7 @@ def test_a_bad_file_exits_non_zero_lists_the_problems_and_changes_nothing(tmp_pa
 
 
 def test_a_fingertips_export_with_the_metric_named(tmp_path, metrics, world):
-    metric = local_metric(world.partnership_a)
+    metric = stand_in_metric()
     with pytest.raises(CommandError):
         run(FINGERTIPS_93517, "--format", "fingertips")
     out = run(FINGERTIPS_93517, "--metric", metric.key)  # format worked out from the header

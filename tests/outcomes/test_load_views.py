@@ -19,6 +19,7 @@ from tests.outcomes.loading_helpers import (
     load_bytes,
     local_metric,
     sha256,
+    stand_in_metric,
 )
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +95,7 @@ def test_a_fingertips_upload_needs_a_metric(client, world, metrics):
     assert response.status_code == 200
     assert "Choose the metric this Fingertips export is for." in response.content.decode()
     assert not DataLoad.objects.exists()
-    metric = local_metric(world.partnership_a)
+    metric = stand_in_metric()
     response = upload(client, FINGERTIPS_93517.read_bytes(), format="fingertips",
                       metric=metric.pk)
     load = DataLoad.objects.get()

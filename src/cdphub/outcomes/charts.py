@@ -6,6 +6,11 @@ Three kinds of chart, after OHID's Fingertips:
   error bars, the region (dashed grey) and England (black) as lines.
 * ``compare_chart``: one metric for many areas, horizontal bars sorted by value, 95% whiskers,
   each bar coloured by its comparison with the benchmark, the benchmark as a vertical line.
+
+A chart of a count compares areas among themselves: the pages draw no England (or region)
+line or benchmark on it, since a total for a larger area would squash every bar and line,
+and give those totals as figures beside the chart instead (``totals_text``). Rates and
+percentages keep England as the benchmark line.
 * ``spine_chart``: one row of a spine chart (a small hand-written SVG): the range of all areas
   (worst on the left, best on the right when the polarity is known), the 25th to 75th
   percentile band, the benchmark as the centre line and the area's value as a circle.
@@ -61,8 +66,8 @@ from .numbers import format_number, is_rate
 __all__ = [
     "Bar", "ChartFigure", "Column", "Point", "Series",
     "compare_chart", "compare_figure", "compare_summary", "compare_table",
-    "format_value", "spine_chart", "trend_chart", "trend_figure", "trend_summary", "trend_table",
-    "warm_up",
+    "format_value", "spine_chart", "totals_text", "trend_chart", "trend_figure", "trend_summary",
+    "trend_table", "warm_up",
 ]
 
 # --- Look -----------------------------------------------------------------------------------
@@ -245,6 +250,22 @@ def _comparison_words(label: str, benchmark_label: str) -> str:
 
 
 # --- Summaries --------------------------------------------------------------------------------
+
+def totals_text(totals: Sequence[tuple[str, float | None, str]], unit: str) -> str:
+    """For a chart of counts: the larger areas' totals (England's, the region's) as figures,
+    since drawn on the same axis they would squash every bar and line of the areas compared
+    (a count for all of England is on another scale). ``totals``: (name, value, period)."""
+    shown = [(name, value, period) for name, value, period in totals if value is not None]
+    if not shown:
+        return ""
+    fmt = _formatter([value for _name, value, _period in shown], unit)
+    unit_words = f" {unit.strip()}" if unit.strip() and not _is_rate(unit) else ""
+    figures = "; ".join(f"{name} {fmt(value)}{unit_words} ({period})"
+                        for name, value, period in shown)
+    return (f"For scale: {figures}. These totals are not drawn, so that the chart compares "
+            "the areas among themselves.")
+
+
 
 def _valued(points: Sequence[Point]) -> list[Point]:
     return [p for p in points if p.value is not None]

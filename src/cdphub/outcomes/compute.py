@@ -47,11 +47,13 @@ def recompute_all() -> dict[str, int]:
 
 
 def read_observations(metric: Metric) -> pl.DataFrame:
-    """The metric's current figures from complete loads (one query)."""
+    """The metric's current figures from complete loads (one query); a figure for a
+    partnership as a whole has ``loading.partnership_place`` of it as its area."""
     rows = (
         Observation.objects.filter(metric=metric, is_current=True,
                                    load__status=DataLoad.Status.COMPLETE)
-        .values_list("area_id", "period_start", "period_end", "period_label", "breakdown",
+        .annotate(place=store.place_id())
+        .values_list("place", "period_start", "period_end", "period_label", "breakdown",
                      "age_band", "numerator", "denominator", "value", "lower_95",
                      "upper_95", "lower_99_8", "upper_99_8", "load__is_synthetic")
     )

@@ -88,6 +88,7 @@ class OverviewRow:
     region: Figure | None = None
     spine: Spine | None = None
     note: str = ""
+    missing: str = ""  # why the partnership has no figure: "5 of 10 authorities loaded …"
 
     @property
     def period_label(self) -> str:
@@ -153,7 +154,10 @@ def overview(partnership: Partnership, metrics: list[Metric] | None = None) -> O
         elif row.figure.geography_source == "pfa":
             row.note = row.figure.geography_note.replace("Figure for the police force area",
                                                          "Police force area")
+        elif row.figure.geography_source == "whole":
+            row.note = "Loaded for the partnership as a whole."
         rows[metric.pk] = row
+    _add_missing(partnership, list(rows.values()))
     _add_spines(partnership, list(rows.values()))
 
     groups = [OutcomeGroup(o.key, o.label, o.tier) for o in outcomes_framework().outcomes]
@@ -169,6 +173,49 @@ def overview(partnership: Partnership, metrics: list[Metric] | None = None) -> O
         group.rows.sort(key=lambda r: (r.metric.kind != "headline", r.metric.order))
     synthetic = any(f.is_synthetic for f in totals)
     return Overview(partnership, groups, local, synthetic)
+
+
+def authorities_for(partnership: Partnership, end: dt.date, coverages=None) -> set[int]:
+    """The authorities whose figures for a period ending on ``end`` make up the partnership's
+    (as the computed values count them): those covered on that day, or for a period before
+    the footprint, those it first covered."""
+    if coverages is None:
+        coverages = list(Coverage.objects.filter(partnership=partnership))
+    covered = {c.area_id for c in coverages if c.is_valid_on(end)}
+    if covered or not coverages:
+        return covered
+    first = min(c.valid_from for c in coverages)
+    return {c.area_id for c in coverages if c.valid_from == first}
+
+
+def _add_missing(partnership: Partnership, rows: list[OverviewRow]) -> None:
+    """For each metric of authorities whose latest partnership figure could not be computed
+    (some authorities have none), how many of its authorities have figures: "5 of 10
+    authorities loaded". Two queries."""
+    wanted = [r for r in rows if r.metric.geography == "utla" and r.figure is not None
+              and r.figure.value is None and not r.figure.suppressed]
+    if not wanted:
+        return
+    coverages = list(Coverage.objects.filter(partnership=partnership))
+    needed = {r.metric.pk: authorities_for(partnership, r.figure.period_end, coverages)
+              for r in wanted}
+    conditions = [Q(metric_id=r.metric.pk, period_start=r.figure.period_start,
+                    period_end=r.figure.period_end, area_id__in=needed[r.metric.pk])
+                  for r in wanted]
+    loaded: dict[int, set[int]] = defaultdict(set)
+    for figure in Figures.for_partnership_page(partnership).filter(
+            reduce(or_, conditions), breakdown=""):
+        loaded[figure.metric_id].add(figure.area_id)  # a hidden figure is loaded all the same
+    for row in wanted:
+        total, have = len(needed[row.metric.pk]), len(loaded[row.metric.pk])
+        if not total:
+            continue
+        row.missing = (f"{have} of {total} authorities loaded for {row.figure.period_label}")
+        if row.metric.kind == "local":
+            row.note = (f"{row.missing}: load the other {total - have}, or one figure for the "
+                        "partnership as a whole.")
+        else:
+            row.note = f"{row.missing}: the partnership's figure needs all {total}."
 
 
 def _add_spines(partnership: Partnership, rows: list[OverviewRow]) -> None:

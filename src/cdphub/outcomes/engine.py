@@ -27,6 +27,11 @@ transaction per metric) with:
   its force area's figure (the sum of the forces, if it spans more than one), with a
   ``geography_note`` naming them.
 
+* **a partnership's own local metric** may be loaded for the partnership as a whole (an
+  observation whose area is minus the partnership's id, ``loading.partnership_place``): that
+  figure is the partnership's (``geography_source`` "whole"), kept even where its authorities
+  have figures too, as a loaded region's is. A local metric gives no other partnership a row.
+
 An aggregate is computed only when every authority it needs has a figure; otherwise the row
 has no value and its note names what is missing. When both an authority and its successor
 (or predecessor) have figures for the same period, the one in use on the period's last day
@@ -36,8 +41,9 @@ Then, for each breakdown and period, the comparison with England and with the re
 (``stats.compare`` at 95% and 99.8% with the metric's polarity; counts are not compared),
 the recent trend over the last five periods (``stats.recent_trend``) on each series' latest
 row, small-number suppression for metrics whose disclosure rule is ``suppress-1-4``
-(``stats.suppress``, see ``_suppression``), and ``is_synthetic`` wherever any contributing
-load is synthetic.
+(``stats.suppress``, see ``_suppression``; a partnership's figure loaded as a whole beside
+only some of its authorities also protects the authorities not loaded, ``_unloaded``), and
+``is_synthetic`` wherever any contributing load is synthetic.
 
 Queries do not depend on the number of areas: five to read the metrics, areas, boundary
 changes, footprints and partnerships; then per metric one to read its observations, one to
@@ -70,6 +76,7 @@ BASE_TYPE = {"utla": "utla", "pfa": "pfa", "region": "region", "england": "count
 #: A loaded England or region figure that differs from the sum by more than this is noted.
 DIFFERENCE_NOTED = 1e-6
 
+WHOLE = "Loaded for the partnership as a whole"
 BEFORE_FOOTPRINT = ("Before the footprint was registered: figures for the authorities the "
                     "partnership first covered")
 
@@ -285,7 +292,13 @@ class MetricComputation:
     def __init__(self, metric, places: Places, observations: pl.DataFrame):
         self.metric = metric
         self.places = places
-        self._observations = observations.filter(pl.col("area").is_in(list(places.by_id)))
+        # An area's figures, and a partnership's figures as a whole (its local metrics: the
+        # area is minus the partnership's id, ``loading.partnership_place``).
+        self._observations = observations.filter(
+            pl.col("area").is_in(list(places.by_id))
+            | (pl.col("area") < 0) & (-pl.col("area")).is_in(list(places.partnership_region)))
+        # A local metric is its partnership's own: no other partnership gets a row.
+        self.owner = getattr(metric, "partnership_id", None)
         self.base_type = BASE_TYPE[metric.geography]
         self.standardised = metric.method in ("dsr", "isr")
 
@@ -378,21 +391,29 @@ class MetricComputation:
     # --- each area's own row
 
     def _own_rows(self, units: pl.DataFrame, parts: pl.DataFrame) -> pl.DataFrame:
+        """Each loaded place's own row: an area's, or a partnership's figure as a whole
+        (a negative area: ``kind`` PARTNERSHIP, ``id`` the partnership's)."""
+        whole = pl.col("area") < 0
+        kind = pl.when(whole).then(pl.lit(PARTNERSHIP)).otherwise(pl.lit(AREA)).cast(pl.Int64)
         loaded = units.select(ROW_KEY[2:], area="area", **{
             f"loaded_{name}": pl.col(name) for name in VALUE_COLUMNS})
         rows = units.select(
-            kind=pl.lit(AREA, pl.Int64), id="area", p="p", breakdown="breakdown",
+            kind=kind, id=pl.col("area").abs(), area="area", p="p", breakdown="breakdown",
             numerator="numerator", denominator="denominator", synthetic="synthetic")
-        own_parts = parts.rename({"area": "id"}).with_columns(kind=pl.lit(AREA, pl.Int64))
-        rows = self._statistics(rows, own_parts)
-        rows = rows.join(loaded.rename({"area": "id"}), on=["id", "p", "breakdown"])
+        own_parts = parts.with_columns(kind=kind, id=pl.col("area").abs())
+        rows = self._statistics(rows.drop("area"), own_parts.drop("area"))
+        rows = rows.join(loaded.with_columns(kind=kind, id=pl.col("area").abs()).drop("area"),
+                         on=["kind", "id", "p", "breakdown"])
         # The published (loaded) value and limits are the official figure.
         published = pl.col("loaded_value").is_not_null()
+        loaded_whole = pl.col("kind") == PARTNERSHIP
         return rows.with_columns(
             [pl.when(published).then(pl.coalesce(f"loaded_{n}", n)).otherwise(pl.col(n)).alias(n)
              for n in VALUE_COLUMNS]
-        ).with_columns(note=pl.lit(""), source=pl.lit("")).drop(
-            [f"loaded_{n}" for n in VALUE_COLUMNS])
+        ).with_columns(
+            note=pl.when(loaded_whole).then(pl.lit(WHOLE)).otherwise(pl.lit("")),
+            source=pl.when(loaded_whole).then(pl.lit("whole")).otherwise(pl.lit("")),
+        ).drop([f"loaded_{n}" for n in VALUE_COLUMNS])
 
     def _deduplicated_base(self, units: pl.DataFrame) -> pl.DataFrame:
         """(area, p) of the publishing geography's usable figures, without double counting."""
@@ -453,13 +474,15 @@ class MetricComputation:
                         members.append((AREA, region, p, area))
                 for region, areas in by_region.items():
                     expected[(AREA, region, p)] = areas
-            # Partnerships.
+            # Partnerships (for a local metric, only its own partnership).
             footprints = places.footprints(end)
+            if self.owner is not None:
+                footprints = {k: v for k, v in footprints.items() if k == self.owner}
             if geography == "utla":
                 before: dict[int, bool] = defaultdict(bool)
                 for area in present:
                     assigned = places.partnership_of(area, end)
-                    if assigned:
+                    if assigned and assigned[0] in footprints:
                         members.append((PARTNERSHIP, assigned[0], p, area))
                         before[assigned[0]] |= assigned[1]
                 for partnership_id, areas in footprints.items():
@@ -747,10 +770,49 @@ class MetricComputation:
         hidden = np.zeros(len(rows), dtype=bool)
         for (p,), table in rows.group_by("p"):
             positions = table["row"].to_numpy()
-            mask, _totals = stats.suppress(counts[positions], relations=self._relations(table, p),
-                                           complements=complements)
-            hidden[positions] = mask
+            cells = counts[positions]
+            relations = self._relations(table, p)
+            unloaded, more = self._unloaded(table, p, cells)
+            if unloaded:
+                cells = np.vstack([cells, np.asarray(unloaded, dtype=np.float64)])
+                relations = [*relations, *more]
+            mask, _totals = stats.suppress(cells, relations=relations, complements=complements)
+            hidden[positions] = mask[:len(positions)]
         return hidden
+
+    def _unloaded(self, table: pl.DataFrame, p: int, cells: np.ndarray
+                  ) -> tuple[list[np.ndarray], list[list[int]]]:
+        """For a partnership's figure loaded as a whole while only some of its authorities
+        have figures: the authorities without figures, as one cell no one is shown (the
+        figure less the shown authorities' sum, which a reader can work out) and the relation
+        it completes. Hidden when it is 1–4, so that the figure, or an authority, is hidden
+        with it and the small remainder cannot be worked out by subtraction. Returns the
+        extra cells' counts and relations (their positions follow ``table``'s rows)."""
+        if self.metric.geography != "utla" or "source" not in table.columns:
+            return [], []
+        places = self.places
+        end = self.periods[p][1]
+        rows = list(table.select("kind", "id", "breakdown", "source").iter_rows())
+        areas: dict[str, dict[int, int]] = defaultdict(dict)
+        for n, (kind, target, breakdown, _source) in enumerate(rows):
+            if kind == AREA and places.by_id[target].type == "utla":
+                areas[breakdown][target] = n
+        extra, relations = [], []
+        for n, (kind, target, breakdown, source) in enumerate(rows):
+            if kind != PARTNERSHIP or source != "whole":
+                continue
+            footprint = places.footprints(end).get(target, [])
+            shown = {a: m for a, m in areas[breakdown].items() if a in footprint}
+            present = places.deduplicate(set(shown), end)
+            needed = [a for a in footprint if places.by_id[a].valid_on(end)]
+            if not present or all(places.accounted(a, present) for a in needed):
+                continue
+            parts = [shown[a] for a in sorted(present)]
+            remainder = cells[n] - cells[parts].sum(axis=0)  # NaN where any count is missing
+            remainder[remainder < 0] = np.nan  # the sum does not hold: not a count to protect
+            extra.append(remainder)
+            relations.append([n, *parts, len(rows) + len(extra) - 1])
+        return extra, relations
 
     def _relations(self, table: pl.DataFrame, p: int) -> list[list[int]]:
         """Lists of positions in ``table`` (one period), each a total first and then its

@@ -224,8 +224,29 @@ class Reference:
                    "metric_partnership_id": pl.Int64})
 
 
+#: The area type of a partnership's own code in a file: a figure for the partnership as a
+#: whole (its footprint), for one of its own local metrics.
+PARTNERSHIP_TYPE = "partnership"
+
+
+def partnership_code(slug: str) -> str:
+    """What a file writes in its area column for a figure for a partnership as a whole: the
+    partnership's code, which is the last part of its pages' web address (``greater-manchester``;
+    read in any capitals)."""
+    return slug.upper()
+
+
+def partnership_place(partnership_id: int) -> int:
+    """The ``area_id`` a figure for a partnership as a whole carries while a file is checked
+    and stored, and in the engine's observations: minus the partnership's id, so that it
+    never meets an area's (the store writes it to ``Observation.partnership``)."""
+    return -partnership_id
+
+
 def areas_frame(rows: Iterable[tuple]) -> pl.DataFrame:
-    """(code, id, area_type, name, valid_from, valid_to) tuples as the frame checks use."""
+    """(code, id, area_type, name, valid_from, valid_to) tuples as the frame checks use. A
+    partnership is given as (``partnership_code(slug)``, ``partnership_place(id)``,
+    ``PARTNERSHIP_TYPE``, name, None, None)."""
     return pl.DataFrame(list(rows), orient="row", schema={
         "area_code": pl.String, "area_id": pl.Int64, "area_type": pl.String,
         "area_name": pl.String, "valid_from": pl.Date, "valid_to": pl.Date})
@@ -1307,14 +1328,27 @@ def _check_rows(frame: pl.DataFrame, reference: Reference, options: Options, rep
         frame, pl.col("area_code").is_not_null() & pl.col("area_id").is_null(), area_column,
         lambda r: f"'{shown(r['area_code'])}' is not an area code we know. Use the 9-character GSS "
         "code of England, a region, an upper-tier local authority or a police force area "
-        "(see the Areas pages), for example E06000001.")
+        "(see the Areas pages), for example E06000001; or, for a figure for a partnership as "
+        "a whole, the partnership's code (the last part of its pages' web address, for "
+        "example greater-manchester).")
+    whole = pl.col("area_type") == PARTNERSHIP_TYPE
+    report.errors_where(
+        frame, whole & pl.col("metric_id").is_not_null()
+        & (pl.col("metric_partnership_id").is_null()
+           | (pl.col("area_id") != -pl.col("metric_partnership_id"))),
+        area_column,
+        lambda r: f"{shown(r['area_code']).lower()} is the code for {r['area_name']} as a "
+        f"whole, but {r['metric']} is not one of its local metrics: a figure for a "
+        "partnership as a whole can be loaded only for that partnership's own local metrics. "
+        "Use the area codes of the authorities (or England and the regions) instead, or "
+        "correct the metric.")
     allowed = pl.lit(True)
     for geography, types in GEOGRAPHY_TYPES.items():
         allowed = pl.when(pl.col("geography") == geography).then(
             pl.col("area_type").is_in(list(types))).otherwise(allowed)
     report.errors_where(
-        frame, pl.col("area_id").is_not_null() & pl.col("metric_id").is_not_null() & ~allowed,
-        area_column,
+        frame, pl.col("area_id").is_not_null() & pl.col("metric_id").is_not_null() & ~allowed
+        & ~whole, area_column,
         lambda r: f"{r['area_code']} ({r['area_name']}) is a "
         f"{AREA_TYPE_LABELS.get(r['area_type'], r['area_type'])}, but {r['metric']} is "
         f"published for {GEOGRAPHY_LABELS.get(r['geography'], r['geography'])}: use their "
@@ -1325,8 +1359,10 @@ def _check_rows(frame: pl.DataFrame, reference: Reference, options: Options, rep
         frame, pl.col("area_id").is_not_null() & pl.col("period_start").is_not_null()
         & pl.col("period_end").is_not_null() & ~in_use,
         area_column, lambda r: _not_in_use(r))
-    if options.partnership_id is not None and reference.places is not None:
-        _check_footprint(frame, reference.places, options, report, area_column, in_use)
+    if reference.places_loader is not None and (
+            options.partnership_id is not None
+            or frame.select(pl.col("metric_partnership_id").is_not_null().any()).item()):
+        _check_footprint(frame, reference, options, report, area_column, in_use)
     if figures:
         numerator, denominator = names["numerator"], names["denominator"]
         for name, column in (("numerator", numerator), ("denominator", denominator)):
@@ -1379,21 +1415,30 @@ def _warn_missing_denominators(report: Report, column: str, count: int,
                     "denominator is loaded.")
 
 
-def _check_footprint(frame: pl.DataFrame, places, options: Options, report: Report,
-                     column: str, in_use: pl.Expr) -> None:
-    """A partnership's file holds figures for its own footprint: each authority must be one
-    whose figures for the period count towards the partnership (as the computed values count
-    them: covered on the period's last day, or first covered by it after the period), each
-    police force area one of those authorities' force, each region its own; England is
-    always accepted. Rows already refused for their area or dates are not checked again."""
-    partnership = options.partnership_id
-    name = options.partnership_name or "this partnership"
+def _check_footprint(frame: pl.DataFrame, reference: Reference, options: Options,
+                     report: Report, column: str, in_use: pl.Expr) -> None:
+    """A partnership's figures are for its own footprint: in a partnership's file every row,
+    and in any file (national data too) every row of a partnership's local metric. Each
+    authority must be one whose figures for the period count towards the partnership (as
+    the computed values count them: covered on the period's last day, or first covered by
+    it after the period), each police force area one of those authorities' force, each
+    region its own; England is always accepted, and so is the partnership's own code (its
+    figure as a whole). Rows already refused for their area or dates are not checked again."""
+    places = reference.places
+    owner = (pl.lit(options.partnership_id, pl.Int64) if options.partnership_id is not None
+             else pl.col("metric_partnership_id"))
     checkable = (pl.col("area_id").is_not_null() & pl.col("period_start").is_not_null()
-                 & pl.col("period_end").is_not_null() & in_use.fill_null(False))
-    pairs = (frame.filter(checkable).select("area_id", "period_end").unique()
+                 & pl.col("period_end").is_not_null() & in_use.fill_null(False)
+                 & owner.is_not_null())
+    frame = frame.with_columns(owner.alias("_owner"))
+    pairs = (frame.filter(checkable).select("area_id", "period_end", "_owner").unique()
              .iter_rows())
+    names = dict(reference.areas.filter(pl.col("area_type") == PARTNERSHIP_TYPE)
+                 .select(-pl.col("area_id"), "area_name").iter_rows())
 
-    def inside(area_id: int, end: dt.date) -> bool:
+    def inside(area_id: int, end: dt.date, partnership: int) -> bool:
+        if area_id < 0:  # a partnership's code: refused above unless it is the metric's own
+            return True
         place = places.by_id.get(area_id)
         if place is None or place.type == "country":
             return True  # England; districts are refused by their area type already
@@ -1405,19 +1450,26 @@ def _check_footprint(frame: pl.DataFrame, places, options: Options, report: Repo
         owner = places.partnership_of(area_id, end)
         return owner is not None and owner[0] == partnership
 
-    outside = [(area_id, end) for area_id, end in pairs if not inside(area_id, end)]
+    outside = [(area_id, end, partnership) for area_id, end, partnership in pairs
+               if not inside(area_id, end, partnership)]
     if not outside:
         return
-    marked = pl.DataFrame(outside, orient="row", schema={"area_id": pl.Int64,
-                                                         "period_end": pl.Date})
+    marked = pl.DataFrame(outside, orient="row", schema={
+        "area_id": pl.Int64, "period_end": pl.Date, "_owner": pl.Int64})
     rows = frame.join(marked.with_columns(pl.lit(True).alias("_outside")),
-                      on=["area_id", "period_end"], how="left")
-    report.errors_where(
-        rows, pl.col("_outside"), column,
-        lambda r: f"{r['area_code']} ({shown(r['area_name'])}) is not in {name}'s footprint "
-        f"{_when(r['period_start'], r['period_end'])}. A partnership's file may hold figures "
-        "only for the authorities its footprint covers, their police force area, its region "
-        "and England: remove the row, or correct its area code.")
+                      on=["area_id", "period_end", "_owner"], how="left")
+
+    def message(r: dict) -> str:
+        name = names.get(r["_owner"]) or options.partnership_name or "this partnership"
+        whose = ("A partnership's file may hold figures" if options.partnership_id is not None
+                 else f"{r['metric']} is {name}'s local metric: it may have figures")
+        return (f"{r['area_code']} ({shown(r['area_name'])}) is not in {name}'s footprint "
+                f"{_when(r['period_start'], r['period_end'])}. {whose} only for the "
+                "authorities its footprint covers, their police force area, its region and "
+                "England, or for the partnership as a whole: remove the row, or correct its "
+                "area code.")
+
+    report.errors_where(rows, pl.col("_outside"), column, message)
 
 
 def _when(start: dt.date, end: dt.date) -> str:

@@ -6,7 +6,9 @@
 * ``DataLoad``: one file loaded, with who, when, the file's name and SHA-256 checksum, row
   counts, status and progress. All or nothing: a load with any error stores no figures.
 * ``Observation``: one figure from a load (numerator, denominator and, where the source
-  publishes them, value and limits) for an area, period, breakdown and age band. A newer
+  publishes them, value and limits) for an area, period, breakdown and age band; or, for a
+  partnership's own local metric, for the partnership as a whole (its footprint: ``partnership``
+  instead of ``area``). A newer
   load of the same figure supersedes the older one visibly (``superseded_by``); withdrawing
   a load takes its figures out of use. Nothing is overwritten.
 * ``ComputedValue``: the official statistic for an area or partnership, period and
@@ -194,7 +196,12 @@ class Figure(models.Model):
 class Observation(Figure):
     load = models.ForeignKey(DataLoad, on_delete=models.PROTECT, related_name="observations")
     metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="observations")
-    area = models.ForeignKey("geography.Area", on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey("geography.Area", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    partnership = models.ForeignKey(
+        "partnerships.Partnership", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text="A figure for the partnership as a whole (its footprint), "
+        "for one of its own local metrics; empty for an area's figure.")
     period_start = models.DateField()
     period_end = models.DateField()
     period_label = models.CharField(max_length=40)
@@ -211,16 +218,32 @@ class Observation(Figure):
     class Meta:
         indexes = [models.Index(fields=["metric", "is_current", "period_start"])]
         constraints = [
+            models.CheckConstraint(
+                name="observation_area_or_partnership",
+                condition=(Q(area__isnull=False, partnership__isnull=True)
+                           | Q(area__isnull=True, partnership__isnull=False))),
             models.UniqueConstraint(
                 fields=["metric", "area", "period_start", "period_end", "breakdown",
                         "age_band"],
                 condition=Q(is_current=True),
                 name="observation_one_current_figure",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["metric", "partnership", "period_start", "period_end", "breakdown",
+                        "age_band"],
+                condition=Q(is_current=True, partnership__isnull=False),
+                name="observation_one_current_partnership_figure",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.metric.key} {self.area.code} {self.period_label} {self.breakdown}"
+        where = self.area.code if self.area_id else self.partnership.slug
+        return f"{self.metric.key} {where} {self.period_label} {self.breakdown}"
+
+    @property
+    def place_name(self) -> str:
+        """The area's name, or the partnership's for a figure for it as a whole."""
+        return self.area.name if self.area_id else f"{self.partnership.name} (as a whole)"
 
 
 class ComputedValue(Figure):
@@ -245,7 +268,8 @@ class ComputedValue(Figure):
         max_length=20, blank=True, default="", choices=[
             ("", "The partnership's own footprint (or the area's own figure)"),
             ("pfa", "The police force area's figure"), ("region", "The region's figure"),
-            ("before_footprint", "The authorities the partnership first covered")],
+            ("before_footprint", "The authorities the partnership first covered"),
+            ("whole", "Loaded for the partnership as a whole")],
         help_text="Where a partnership's figure comes from, for code to read (the note "
                   "says the same for people).")
     comparison = models.CharField("compared with England", max_length=30, blank=True)

@@ -52,6 +52,7 @@ GEOGRAPHY_SOURCES = {
     "pfa": "The police force area's figure",
     "region": "The region's figure",
     "before_footprint": "The authorities the partnership first covered",
+    "whole": "Loaded for the partnership as a whole",
 }
 #: How each comparison word is shown: a CSS modifier and what it means, for tags and legends.
 COMPARISON_STYLES = {

@@ -25,7 +25,8 @@ from typing import BinaryIO
 import polars as pl
 from django.core.files import File
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cdphub.core.db import is_transient, retry_on_lock
@@ -36,6 +37,7 @@ from .engine import Place, Places
 from .leases import Heartbeat, LoadAbandoned, give_up_locked, renew, seen_at, start_running, still_ours
 from .loading import (
     NUMBER_COLUMNS,
+    PARTNERSHIP_TYPE,
     LoadError,
     MetricInfo,
     Options,
@@ -44,6 +46,8 @@ from .loading import (
     _codes,
     areas_frame,
     check_file,
+    partnership_code,
+    partnership_place,
     sha256_of,
     shown,
 )
@@ -82,7 +86,17 @@ def reference_from_database() -> Reference:
     }
     rows = list(Area.objects.values_list("code", "id", "area_type", "name", "valid_from",
                                          "valid_to"))
+    # A partnership's own code stands for its figure as a whole (its local metrics only).
+    rows += [(partnership_code(slug), partnership_place(pk), PARTNERSHIP_TYPE, name, None, None)
+             for pk, slug, name in Partnership.objects.values_list("id", "slug", "name")]
     return Reference(metrics, areas_frame(rows), places_loader=load_places)
+
+
+def place_id() -> Coalesce:
+    """An observation's place as the checks and the engine number it: its area's id, or
+    ``loading.partnership_place`` of its partnership (a figure for the partnership as a
+    whole)."""
+    return Coalesce(F("area_id"), Value(0) - F("partnership_id"))
 
 
 # ------------------------------------------------------------------------ a load, end to end
@@ -254,15 +268,18 @@ def _insert_observations(chunk: pl.DataFrame, load_id: int) -> None:
 
 
     meta = Observation._meta
-    names = ["load", "metric", "area", "period_start", "period_end", "period_label",
-             "breakdown", "age_band", *NUMBER_COLUMNS, "is_current", "superseded_by"]
+    names = ["load", "metric", "area", "partnership", "period_start", "period_end",
+             "period_label", "breakdown", "age_band", *NUMBER_COLUMNS, "is_current",
+             "superseded_by"]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(meta.get_field(name).column) for name in names)
     # Names come from the model, quoted; every value is a parameter.
     sql = (f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608
            f"VALUES ({', '.join(['%s'] * len(names))})")
     date = connection.ops.adapt_datefield_value
-    rows = [(load_id, r[0], r[1], date(r[2]), date(r[3]), *r[4:], True, None)
+    # A negative place is a figure for a partnership as a whole (``partnership_place``).
+    rows = [(load_id, r[0], r[1] if r[1] >= 0 else None, -r[1] if r[1] < 0 else None,
+             date(r[2]), date(r[3]), *r[4:], True, None)
             for r in chunk.iter_rows()]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
@@ -285,7 +302,9 @@ def _current_chunks(metric_ids: list[int], start: dt.date, end: dt.date,
         period_start__lte=end)
     if exclude_load is not None:
         rows = rows.exclude(load_id=exclude_load)
-    values = rows.values_list(*KEY_SCHEMA).iterator(chunk_size=size)
+    values = rows.annotate(place=place_id()).values_list(
+        *(("place" if name == "area_id" else name) for name in KEY_SCHEMA)
+    ).iterator(chunk_size=size)
     while chunk := list(itertools.islice(values, size)):
         yield pl.DataFrame(chunk, orient="row", schema=KEY_SCHEMA)
 
@@ -354,8 +373,9 @@ def withdraw_load(load, *, user=None, reason: str = "") -> int:
         previous = (Observation.objects.filter(superseded_by=load)
                     .exclude(load__status=DataLoad.Status.WITHDRAWN))
         old = pl.DataFrame(
-            list(previous.values_list("id", "metric_id", "area_id", "period_start",
-                                      "period_end", "breakdown", "age_band")),
+            list(previous.annotate(place=place_id()).values_list(
+                "id", "metric_id", "place", "period_start", "period_end", "breakdown",
+                "age_band")),
             orient="row", schema={"id": pl.Int64, "metric_id": pl.Int64, "area_id": pl.Int64,
                                   "period_start": pl.Date, "period_end": pl.Date,
                                   "breakdown": pl.String, "age_band": pl.String})
@@ -433,5 +453,5 @@ def superseded_sample(load: DataLoad, limit: int = 50):
     """The first ``limit`` figures this load replaced, for its own page (shown only to those
     who may see the load: the figures as they were loaded, before any computation)."""
     return (Observation.objects.filter(superseded_by=load)
-            .select_related("metric", "area", "load")
+            .select_related("metric", "area", "partnership", "load")
             .order_by("metric__order", "area__name", "period_start")[:limit])

@@ -75,6 +75,8 @@ def _overview_context(partnership: Partnership, metrics) -> dict:
     for row in data.rows:
         row.sentence = metric_sentence(row.metric.name, row.metric.method, row.metric.unit,
                                        row.figure, row.england)
+        if row.missing:  # what is missing, rather than "no figure yet"
+            row.sentence = f"{row.metric.name}: no figure for the partnership yet ({row.missing})."
         row.url = reverse("partnerships:outcome-metric", args=[partnership.slug, row.metric.key])
         row.spine_svg = _spine(row, _short_name(partnership))
         method, unit = row.metric.method, row.metric.unit
@@ -308,15 +310,25 @@ def _display(metric: Metric, value, key: str) -> str:
 
 
 def _charts(view, tables, compared) -> dict:
-    """Chart SVGs (cached by their spec in ``charts``); empty where there is nothing to draw."""
+    """Chart SVGs (cached by their spec in ``charts``); empty where there is nothing to draw.
+
+    A count compares areas among themselves: England's and the region's totals are given as
+    figures under the charts (``totals``), not drawn as lines or a benchmark on their axis."""
     metric = view.metric
     short = view.partnership.name.removesuffix(" Combating Drugs Partnership")
+    count = metric.method == "count"
+    totals = ""
+    if count:
+        totals = charts.totals_text(
+            [(name, f.value, f.period_label) for name, f in (
+                ("England", view.latest_england), (view.region.name, view.latest_region))
+             if f is not None], metric.unit)
     result = {}
     series = []
     for name, role, figures in ((short, "focus", view.own),
                                 (view.region.name, "region", view.region_series),
                                 ("England", "england", view.england_series)):
-        if figures:
+        if figures and not (count and role != "focus"):
             series.append(charts.Series(name=name, role=role, points=tuple(
                 charts.Point(f.period_label, f.value, f.lower_95, f.upper_95)
                 for f in figures)))
@@ -324,18 +336,18 @@ def _charts(view, tables, compared) -> dict:
         result["trend"] = {
             "svg": charts.trend_chart(series, unit=metric.unit, title=tables["trend"]["title"],
                                       description=charts.trend_summary(series, metric.unit)),
-            "summary": charts.trend_summary(series, metric.unit)}
+            "summary": charts.trend_summary(series, metric.unit), "totals": totals}
     bars = [charts.Bar(name=name, value=f.value, lower=f.lower_95, upper=f.upper_95,
                        comparison=f.comparison, highlight=mine)
             for name, f, mine in compared]
     if bars:
-        benchmark = view.latest_england.value if view.latest_england else None
+        benchmark = view.latest_england.value if view.latest_england and not count else None
         result["compare"] = {
             "svg": charts.compare_chart(bars, benchmark=benchmark, benchmark_label="England",
                                         unit=metric.unit, title=tables["compare"]["title"],
                                         description=charts.compare_summary(bars, benchmark,
                                                                            metric.unit)),
-            "summary": charts.compare_summary(bars, benchmark, metric.unit)}
+            "summary": charts.compare_summary(bars, benchmark, metric.unit), "totals": totals}
     return result
 
 

@@ -5,8 +5,11 @@
     cdphub load --withdraw LOAD_ID --reason TEXT [--user EMAIL]
 
 The same checks and all-or-nothing storing as the web page (``cdphub.outcomes.loading``),
-with a progress bar. A file with any problem stores nothing: the problems are listed (row,
-column, what to do) and the command exits with status 1.
+with a progress bar. A partnership's local metric may be loaded for the partnership as a
+whole: its code (the last part of its pages' web address, ``greater-manchester``) in the area
+column; its rows for areas outside the footprint are refused, whoever loads them. A file
+with any problem stores nothing: the problems are listed (row, column, what to do) and the
+command exits with status 1.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ SHOWN = 50  # problems printed; the load's page and report hold up to 1,000
 
 
 class Command(BaseCommand):
-    help = "Load a CSV or XLSX file of metric data (or withdraw a load)."
+    help = ("Load a CSV or XLSX file of metric data (or withdraw a load). In the area column, "
+            "a partnership's code (greater-manchester) loads one figure for the partnership "
+            "as a whole, for its own local metrics.")
 
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", type=Path, help="the CSV or XLSX file")
