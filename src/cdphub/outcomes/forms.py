@@ -9,6 +9,7 @@ from django.db.models import Q
 from cdphub.accounts.models import LEAD_ROLES
 from cdphub.accounts.roles import is_central, partnership_ids
 from cdphub.core.forms import GovukForm, GovukModelForm
+from cdphub.framework.outcomes import METHOD_LABELS, PERIOD_TYPE_LABELS
 from cdphub.partnerships.models import Partnership
 
 from .models import DataLoad, Metric
@@ -126,16 +127,22 @@ class LocalMetricForm(GovukModelForm):
         model = Metric
         fields = ["name", "outcome", "definition", "source", "geography", "frequency",
                   "period_type", "unit", "multiplier", "method", "polarity"]
-        labels = {"geography": "Geography the figures are for",
+        labels = {"name": "Name of the metric",
+                  "outcome": "Outcome it measures",
+                  "geography": "Geography the figures are for",
+                  "period_type": "Kind of period",
+                  "method": "How the figures are worked out",
                   "polarity": "Is a higher value better?"}
-        error_messages = {"polarity": {"required": "Choose whether a higher value is better."}}
+        error_messages = {"polarity": {"required": "Select whether a higher value is better."},
+                          "method": {"required": "Select how the figures are worked out."}}
         help_texts = {
             "definition": "What is counted, and over what population.",
             "multiplier": "For rates: per how many (for example 100000). 1 for counts; 100 "
                           "for percentages.",
         }
         widgets = {"definition": forms.Textarea(attrs={"rows": 3}),
-                   "outcome": forms.RadioSelect, "polarity": forms.RadioSelect}
+                   "outcome": forms.RadioSelect, "method": forms.RadioSelect,
+                   "polarity": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,3 +152,6 @@ class LocalMetricForm(GovukModelForm):
                                            ("low", "No, lower is better"),
                                            ("none", "Neither: no judgement")]
         self.fields["frequency"].help_text = "For example quarterly or annual."
+        self.fields["period_type"].choices = [("", "Choose a kind of period"),
+                                              *PERIOD_TYPE_LABELS.items()]
+        self.fields["method"].choices = list(METHOD_LABELS.items())
