@@ -12,10 +12,12 @@ from cdphub.core.forms import GovukForm, GovukModelForm
 from cdphub.framework.outcomes import METHOD_LABELS, PERIOD_TYPE_LABELS
 from cdphub.partnerships.models import Partnership
 
+from .loading import sniff_format
 from .models import DataLoad, Metric
 
 MAX_LOAD_BYTES = 100 * 1024 * 1024
 NATIONAL = ""
+DETECT = "detect"
 
 
 class LoadForm(GovukForm):
@@ -32,11 +34,14 @@ class LoadForm(GovukForm):
                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
     )
     format = forms.ChoiceField(
-        label="What is in the file?", choices=DataLoad.Format.choices,
-        widget=forms.RadioSelect,
-        help_text="The cdphub long format has one row per figure; a Fingertips export is the "
-        "CSV Fingertips downloads for one indicator; a record-level file has one row per "
-        "person or event, counted as it loads.",
+        label="Format (optional)", required=False, widget=forms.RadioSelect,
+        choices=[(DETECT, "Work it out from the file's header row (recommended)"),
+                 *DataLoad.Format.choices],
+        help_text="If you leave this unanswered, cdphub tells the format from the header row, "
+        "as the cdphub load command does: a Fingertips export has Indicator ID, Time period "
+        "and Area code columns; a record-level file has a date column and no numerator; "
+        "anything else is read as the cdphub long format. Choose a format only to override "
+        "that.",
     )
     metric = forms.ModelChoiceField(
         label="Metric (optional)", queryset=Metric.objects.none(), required=False,
@@ -101,8 +106,16 @@ class LoadForm(GovukForm):
     def clean(self):
         data = super().clean()
         metric, partnership = data.get("metric"), data.get("partnership")
+        upload = data.get("file")
+        data["format_detected"] = data.get("format") in ("", DETECT)
+        if data["format_detected"]:
+            # The same detection as the cdphub load command (loading.sniff_format).
+            data["format"] = sniff_format(upload, upload.name) if upload else ""
         if data.get("format") == DataLoad.Format.FINGERTIPS and metric is None:
-            self.add_error("metric", "Choose the metric this Fingertips export is for.")
+            found = ("This file is a Fingertips export (from its header row). "
+                     if data["format_detected"] else "")
+            self.add_error("metric", f"{found}Choose the metric this Fingertips export is "
+                           "for.")
         if metric is not None and partnership is not None and \
                 metric.partnership_id != partnership.pk:
             self.add_error("metric", f"Choose one of {partnership.name}'s local metrics: a "
