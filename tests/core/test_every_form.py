@@ -152,8 +152,10 @@ def assert_sentence(message: str, where: str) -> None:
     assert SENTENCE.match(message), f"{where}: {message!r} is not a sentence"
     assert message.split()[0] in VERBS, f"{where}: {message!r} does not say what to do"
     assert "  " not in message and " ." not in message and "?" not in message, message
-    second = message.split()[1].lower()
-    assert second not in ("is", "are", "does", "do", "has", "have"), \
+    words = [w.lower() for w in message.split()[1:3]]
+    if words[0] in ("the", "a", "an"):
+        words = words[1:]
+    assert words[0] not in ("is", "are", "does", "do", "has", "have", "can", "should"), \
         f"{where}: {message!r} reads a question label as an instruction"
 
 
