@@ -20,7 +20,13 @@ from .downloads import about_rows, table_response
 from .loading import GEOGRAPHY_LABELS
 from .models import Metric
 from .published import Figures, partnership_metrics
-from .summary import format_value, metric_sentence, overview_paragraph, with_unit
+from .summary import (
+    format_value,
+    metric_sentence,
+    newest_end,
+    overview_paragraph,
+    with_unit,
+)
 
 FIGURE_COLUMNS = [("value", "Value"), ("lower_95", "Lower 95% limit"),
                   ("upper_95", "Upper 95% limit"), ("lower_99_8", "Lower 99.8% limit"),
@@ -72,9 +78,10 @@ def overview(request, partnership: Partnership, slug: str):
 def _overview_context(partnership: Partnership, metrics) -> dict:
     """Everything the overview shows that does not depend on who is looking (cached)."""
     data = dashboard.overview(partnership, metrics)
+    current = newest_end(data.rows)
     for row in data.rows:
         row.sentence = metric_sentence(row.metric.name, row.metric.method, row.metric.unit,
-                                       row.figure, row.england)
+                                       row.figure, row.england, row.newest, current)
         row.url = reverse("partnerships:outcome-metric", args=[partnership.slug, row.metric.key])
         row.spine_svg = _spine(row, _short_name(partnership))
         method, unit = row.metric.method, row.metric.unit
@@ -182,7 +189,8 @@ def _metric_page_context(partnership: Partnership, metric: Metric, compare: str 
         "short_name": partnership.name.removesuffix(" Combating Drugs Partnership"),
         "geography": GEOGRAPHY_LABELS.get(metric.geography, metric.geography),
         "sentence": metric_sentence(metric.name, metric.method, metric.unit, latest,
-                                    view.latest_england),
+                                    view.latest_england,
+                                    view.england_series[-1] if view.england_series else None),
         "headline": [(label, f, with_unit(f.value if f else None, metric.method, metric.unit))
                      for label, f in (("short", latest), ("region", view.latest_region),
                                       ("england", view.latest_england))],
