@@ -93,6 +93,11 @@ class Commitment:
     unit: str = ""
     target: int | None = None
     metric: str | None = None
+    #: The part of the metric that measures this commitment ("substance=Opiate"), when it is
+    #: not the metric's total: each commitment is credited only with its own group's growth.
+    breakdown: str = ""
+    #: What that part is, in words, and what it leaves out.
+    measure_note: str = ""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from . import charts, dashboard
 from .downloads import about_rows, table_response
 from .loading import GEOGRAPHY_LABELS
 from .models import Metric
-from .published import Figures, partnership_metrics
+from .published import Figures, breakdown_label, partnership_metrics
 from .summary import (
     format_value,
     metric_sentence,
@@ -426,7 +426,9 @@ def commitments_download(request, fmt: str):
     rows = [{
         "commitment": i["commitment"].label, "by": i["commitment"].by,
         "target": i["commitment"].target, "target_unit": i["commitment"].unit,
-        "metric": i["metric"].name if i["metric"] else "",
+        "metric": (f"{i['metric'].name} ({i['breakdown_label']})"
+                   if i["metric"] and i["commitment"].breakdown
+                   else i["metric"].name if i["metric"] else ""),
         "period": i["latest"].period_label if i["latest"] else "",
         "value": i["latest"].value if i["latest"] else None,
         "unit": i["metric"].unit if i["metric"] else "",
@@ -441,16 +443,22 @@ def commitments_download(request, fmt: str):
 
 def _commitment_items(framework):
     metrics = {m.key: m for m in Metric.objects.filter(partnership__isnull=True)}
+    # Each commitment is measured by its own part of a metric (its breakdown, or the total):
+    # the opiate group's growth is credited to the opiate and crack commitment, the growth of
+    # everyone in treatment to the 54,500 new places.
+    breakdowns = {c.breakdown for c in framework.commitments}
     values = {}
-    for value in (Figures.published().filter(area__code=dashboard.ENGLAND_CODE, breakdown="",
+    for value in (Figures.published().filter(area__code=dashboard.ENGLAND_CODE,
+                                             breakdown__in=breakdowns,
                                              metric__in=metrics.values())
                   .order_by("period_end", "period_start")):
-        values.setdefault(value.metric_id, []).append(value)
+        values.setdefault((value.metric_id, value.breakdown), []).append(value)
     items = []
     synthetic = False
     for commitment in framework.commitments:
         metric = metrics.get(commitment.metric) if commitment.metric else None
-        series = [v for v in values.get(metric.pk, []) if not v.suppressed] if metric else []
+        series = ([v for v in values.get((metric.pk, commitment.breakdown), [])
+                   if not v.suppressed] if metric else [])
         latest = series[-1] if series else None
         baseline = next((v for v in series if v.period_end.year >= framework.commitment_baseline.year), None)
         change = None
@@ -461,6 +469,7 @@ def _commitment_items(framework):
         synthetic = synthetic or bool(latest and latest.is_synthetic)
         items.append({
             "commitment": commitment, "metric": metric, "latest": latest,
+            "breakdown_label": breakdown_label(commitment.breakdown).lower(),
             "baseline": baseline if change is not None else None,
             "latest_text": with_unit(latest.value, metric.method, metric.unit)
             if latest is not None else "",
