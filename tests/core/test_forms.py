@@ -337,5 +337,5 @@ def test_a_question_label_makes_a_plain_required_message():
         note = forms.CharField(label="Your note:")
 
     form = Question(data={})
-    assert form.errors["kind"] == ["Choose what is in the file."]
+    assert form.errors["kind"] == ["Select what is in the file."]
     assert form.errors["note"] == ["Enter your note."]

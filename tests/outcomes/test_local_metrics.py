@@ -31,7 +31,8 @@ def test_missing_fields_are_reported_and_nothing_is_saved(client, world):
     response = client.post(reverse("outcomes:local-metric-create", args=["greater-manchester"]),
                            {**FIELDS, "name": "", "method": ""})
     page = response.content.decode()
-    assert "There is a problem" in page and "Enter name." in page
+    assert "There is a problem" in page and "Enter the name of the metric." in page
+    assert "Select how the figures are worked out." in page
     assert not Metric.objects.filter(kind="local").exists()
 
 

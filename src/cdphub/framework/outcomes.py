@@ -22,6 +22,25 @@ POLARITIES = ("high", "low", "none")
 KINDS = ("headline", "supporting", "local")
 DISCLOSURE_RULES = ("suppress-1-4", "round-5", "none")
 
+#: How each method is written for people: abbreviations spelt out where they appear.
+METHOD_LABELS = {
+    "count": "Count",
+    "crude-rate": "Crude rate (not adjusted for age)",
+    "proportion": "Proportion (a percentage)",
+    "dsr": "Directly standardised rate (DSR), adjusted for age",
+    "isr": "Indirectly standardised ratio (ISR), observed against expected",
+    "mean": "Mean (average)",
+}
+#: How each kind of period is written for people.
+PERIOD_TYPE_LABELS = {
+    "calendar": "Calendar year",
+    "financial": "Financial year (April to March)",
+    "pooled_3_calendar": "Three calendar years pooled",
+    "rolling_12_months": "Rolling 12 months",
+    "quarter": "Quarter",
+    "survey_year": "Survey year",
+}
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -74,6 +93,11 @@ class Commitment:
     unit: str = ""
     target: int | None = None
     metric: str | None = None
+    #: The part of the metric that measures this commitment ("substance=Opiate"), when it is
+    #: not the metric's total: each commitment is credited only with its own group's growth.
+    breakdown: str = ""
+    #: What that part is, in words, and what it leaves out.
+    measure_note: str = ""
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,8 @@ class Spine:
 class OverviewRow:
     metric: Metric
     figure: Figure | None = None  # the partnership's latest total
-    england: Figure | None = None
+    england: Figure | None = None  # England's, for the same period
+    newest: Figure | None = None  # England's newest: is the partnership's figure older?
     region: Figure | None = None
     spine: Spine | None = None
     note: str = ""
@@ -142,7 +143,8 @@ def overview(partnership: Partnership, metrics: list[Metric] | None = None) -> O
 
     rows: dict[int, OverviewRow] = {}
     for metric in metrics:
-        row = OverviewRow(metric=metric, figure=own.get(metric.pk))
+        row = OverviewRow(metric=metric, figure=own.get(metric.pk),
+                          newest=national.get(metric.pk))
         anchor = row.figure or national.get(metric.pk)
         if anchor is not None:
             key = (anchor.period_start, anchor.period_end)

@@ -9,12 +9,15 @@ from django.db.models import Q
 from cdphub.accounts.models import LEAD_ROLES
 from cdphub.accounts.roles import is_central, partnership_ids
 from cdphub.core.forms import GovukForm, GovukModelForm
+from cdphub.framework.outcomes import METHOD_LABELS, PERIOD_TYPE_LABELS
 from cdphub.partnerships.models import Partnership
 
+from .loading import sniff_format
 from .models import DataLoad, Metric
 
 MAX_LOAD_BYTES = 100 * 1024 * 1024
 NATIONAL = ""
+DETECT = "detect"
 
 
 class LoadForm(GovukForm):
@@ -31,11 +34,14 @@ class LoadForm(GovukForm):
                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
     )
     format = forms.ChoiceField(
-        label="What is in the file?", choices=DataLoad.Format.choices,
-        widget=forms.RadioSelect,
-        help_text="The cdphub long format has one row per figure; a Fingertips export is the "
-        "CSV Fingertips downloads for one indicator; a record-level file has one row per "
-        "person or event, counted as it loads.",
+        label="Format (optional)", required=False, widget=forms.RadioSelect,
+        choices=[(DETECT, "Work it out from the file's header row (recommended)"),
+                 *DataLoad.Format.choices],
+        help_text="If you leave this unanswered, cdphub tells the format from the header row, "
+        "as the cdphub load command does: a Fingertips export has Indicator ID, Time period "
+        "and Area code columns; a record-level file has a date column and no numerator; "
+        "anything else is read as the cdphub long format. Choose a format only to override "
+        "that.",
     )
     metric = forms.ModelChoiceField(
         label="Metric (optional)", queryset=Metric.objects.none(), required=False,
@@ -100,8 +106,16 @@ class LoadForm(GovukForm):
     def clean(self):
         data = super().clean()
         metric, partnership = data.get("metric"), data.get("partnership")
+        upload = data.get("file")
+        data["format_detected"] = data.get("format") in ("", DETECT)
+        if data["format_detected"]:
+            # The same detection as the cdphub load command (loading.sniff_format).
+            data["format"] = sniff_format(upload, upload.name) if upload else ""
         if data.get("format") == DataLoad.Format.FINGERTIPS and metric is None:
-            self.add_error("metric", "Choose the metric this Fingertips export is for.")
+            found = ("This file is a Fingertips export (from its header row). "
+                     if data["format_detected"] else "")
+            self.add_error("metric", f"{found}Choose the metric this Fingertips export is "
+                           "for.")
         if metric is not None and partnership is not None and \
                 metric.partnership_id != partnership.pk:
             self.add_error("metric", f"Choose one of {partnership.name}'s local metrics: a "
@@ -126,16 +140,22 @@ class LocalMetricForm(GovukModelForm):
         model = Metric
         fields = ["name", "outcome", "definition", "source", "geography", "frequency",
                   "period_type", "unit", "multiplier", "method", "polarity"]
-        labels = {"geography": "Geography the figures are for",
+        labels = {"name": "Name of the metric",
+                  "outcome": "Outcome it measures",
+                  "geography": "Geography the figures are for",
+                  "period_type": "Kind of period",
+                  "method": "How the figures are worked out",
                   "polarity": "Is a higher value better?"}
-        error_messages = {"polarity": {"required": "Choose whether a higher value is better."}}
+        error_messages = {"polarity": {"required": "Select whether a higher value is better."},
+                          "method": {"required": "Select how the figures are worked out."}}
         help_texts = {
             "definition": "What is counted, and over what population.",
             "multiplier": "For rates: per how many (for example 100000). 1 for counts; 100 "
                           "for percentages.",
         }
         widgets = {"definition": forms.Textarea(attrs={"rows": 3}),
-                   "outcome": forms.RadioSelect, "polarity": forms.RadioSelect}
+                   "outcome": forms.RadioSelect, "method": forms.RadioSelect,
+                   "polarity": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -145,3 +165,6 @@ class LocalMetricForm(GovukModelForm):
                                            ("low", "No, lower is better"),
                                            ("none", "Neither: no judgement")]
         self.fields["frequency"].help_text = "For example quarterly or annual."
+        self.fields["period_type"].choices = [("", "Choose a kind of period"),
+                                              *PERIOD_TYPE_LABELS.items()]
+        self.fields["method"].choices = list(METHOD_LABELS.items())

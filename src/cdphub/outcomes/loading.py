@@ -861,12 +861,15 @@ def _chunk(columns: list[list]) -> pl.DataFrame:
                         schema={f"c{i}": pl.String for i in range(len(columns))})
 
 
-def _read_header(path: Path) -> list[str]:
-    """The file's header row alone, through the same guards as reading it whole."""
-    if _is_xlsx(path.name):
-        from openpyxl import load_workbook
+def _read_header(source: Path | BinaryIO, file_name: str) -> list[str]:
+    """The file's header row alone, through the same guards as reading it whole. ``source``
+    is a path or an open file (an upload), which is left at its start."""
+    handle = source.open("rb") if isinstance(source, Path) else source
+    try:
+        handle.seek(0)
+        if _is_xlsx(file_name):
+            from openpyxl import load_workbook
 
-        with path.open("rb") as handle:
             _check_workbook(handle)
             workbook = load_workbook(handle, read_only=True)
             try:
@@ -876,16 +879,33 @@ def _read_header(path: Path) -> list[str]:
                                               values_only=True), ())
             finally:
                 workbook.close()
-        return [str(h) for h in header if h is not None]
-    first, _start, _lines, encoding = _csv_shape(path)
-    return _csv_header(first, encoding)
+            return [str(h) for h in header if h is not None]
+        first, _start, _lines, encoding = _csv_shape(handle.read(CSV_HEADER_BYTES))
+        return _csv_header(first, encoding)
+    finally:
+        if isinstance(source, Path):
+            handle.close()
+        else:
+            handle.seek(0)
 
 
-def sniff_format(path: Path) -> str:
+FORMAT_NAMES = {"long": "the cdphub long format", "fingertips": "a Fingertips export",
+                "records": "a record-level file"}
+
+
+def format_note(file_format: str, detected: bool) -> str:
+    """What the load's notes say about its format: worked out, or chosen by the person."""
+    how = ("worked out from the file's header row" if detected
+           else "chosen by the person loading it")
+    return f"Format: {FORMAT_NAMES[file_format]}, {how}."
+
+
+def sniff_format(source: Path | BinaryIO, file_name: str | None = None) -> str:
     """The format of a file from its header row alone ("long" when it cannot be read: the
-    load itself then says why)."""
+    load itself then says why). The one detection both the ``cdphub load`` command and the
+    web loader use."""
     try:
-        return detect_format(_read_header(path))
+        return detect_format(_read_header(source, file_name or source.name))
     except Exception:  # noqa: BLE001 - reading it properly reports the problem
         return "long"
 
@@ -1041,8 +1061,7 @@ def check_file(source: Path | bytes, file_name: str, reference: Reference,
     detected = detect_format(table.names)
     if checked.frame is None and detected != file_format and any(
             e["row"] == 1 and "has no" in e["message"] for e in report.errors):
-        names = {"long": "the cdphub long format", "fingertips": "a Fingertips export",
-                 "records": "a record-level file"}
+        names = FORMAT_NAMES
         report.error(1, "", f"The file was loaded as {names[file_format]}, but its columns "
                      f"look like {names[detected]}: load it again as {names[detected]}.")
     report.finish()

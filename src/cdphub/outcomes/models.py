@@ -29,7 +29,9 @@ from cdphub.framework.outcomes import (
     DISCLOSURE_RULES,
     GEOGRAPHIES,
     KINDS,
+    METHOD_LABELS,
     METHODS,
+    PERIOD_TYPE_LABELS,
     PERIOD_TYPES,
     POLARITIES,
     outcomes_framework,
@@ -94,6 +96,14 @@ class Metric(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("outcomes:metric", args=[self.key])
+
+    # The choices keep their stored labels; these are how people read them ("Directly
+    # standardised rate (DSR) …", not "Dsr").
+    def get_method_display(self) -> str:
+        return METHOD_LABELS.get(self.method, self.method)
+
+    def get_period_type_display(self) -> str:
+        return PERIOD_TYPE_LABELS.get(self.period_type, self.period_type)
 
 
 class DataLoad(models.Model):

@@ -5,12 +5,17 @@
     Deaths related to drug misuse: 14.2 per 100,000 (2021 - 23), significantly worse than
     England (5.5) — more than twice the England rate — and increasing.
 
+A figure older than the newest one published for the metric says so ("2019/20 — the latest
+published for this area; England has 2022/23"), and a percentage is compared with England's
+in percentage points, never as a percentage of a percentage.
+
 ``overview_paragraph`` counts the comparisons and then names the metrics where the
 partnership differs most from England. Pure functions of the figures (no queries).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
 
@@ -46,8 +51,17 @@ def with_unit(value: float | None, method: str, unit: str) -> str:
 
 
 def ratio_phrase(value: float, benchmark: float, method: str, unit: str) -> str:
-    """How far from England, in words: 'more than twice the England rate', '30% lower'."""
-    if not benchmark or value is None:
+    """How far from England, in words: 'more than twice the England rate', '30% lower';
+    for percentages the difference in percentage points ('1.8 percentage points lower')."""
+    if benchmark is None or value is None:
+        return ""
+    if unit.strip() == "%":
+        points = value - benchmark
+        if abs(points) < 0.05:  # rounds to 0.0
+            return ""
+        return (f"{format_number(abs(points), decimals=1)} percentage points "
+                f"{'higher' if points > 0 else 'lower'} than England")
+    if not benchmark:
         return ""
     noun = "figure" if unit == "%" or method == "count" else "rate"
     ratio = value / benchmark
@@ -73,8 +87,36 @@ def _trend_words(trend: str) -> str:
     return words
 
 
-def metric_sentence(name: str, method: str, unit: str, figure, england) -> str:
-    """One metric in a sentence, from a figure and England's for the same period."""
+STALE_DAYS = 2 * 365  # a figure this much older than the newest ones shown says so
+
+
+def period_words(figure, newest=None, current: dt.date | None = None) -> str:
+    """The figure's period, saying so when it is old: when a newer period has been published
+    for the metric (for England), or when it ended years before the newest figures shown
+    beside it (``current``, the end of their period)."""
+    end, newest_end = getattr(figure, "period_end", None), getattr(newest, "period_end", None)
+    if end is not None and newest_end is not None and newest_end > end:
+        return (f"{figure.period_label} — the latest published for this area; England has "
+                f"{newest.period_label}")
+    if end is not None and current is not None and (current - end).days >= STALE_DAYS:
+        years = round((current - end).days / 365.25)
+        return (f"{figure.period_label} — the latest published, {years} years older than the "
+                "newest figures here")
+    return figure.period_label
+
+
+def newest_end(rows) -> dt.date | None:
+    """The end of the newest period among the rows' figures."""
+    ends = [r.figure.period_end for r in rows if r.figure is not None
+            and r.figure.value is not None and getattr(r.figure, "period_end", None)]
+    return max(ends, default=None)
+
+
+def metric_sentence(name: str, method: str, unit: str, figure, england, newest=None,
+                    current: dt.date | None = None) -> str:
+    """One metric in a sentence, from a figure and England's for the same period; ``newest``
+    is the newest figure published for the metric (England's) and ``current`` the end of the
+    newest period shown beside it, to say when ``figure`` is older (``period_words``)."""
     if figure is None or figure.value is None:
         if figure is not None and figure.suppressed:
             return f"{name}: not shown, because the numbers are small ({figure.period_label})."
@@ -82,7 +124,7 @@ def metric_sentence(name: str, method: str, unit: str, figure, england) -> str:
             return (f"{name}: England {with_unit(england.value, method, unit)} "
                     f"({england.period_label}); no figure for the partnership.")
         return f"{name}: no figure yet."
-    text = f"{name}: {with_unit(figure.value, method, unit)} ({figure.period_label})"
+    text = f"{name}: {with_unit(figure.value, method, unit)} ({period_words(figure, newest, current)})"
     benchmark = england.value if england is not None else None
     words = COMPARISON_WORDS.get(figure.comparison)
     ratio = ""
@@ -119,11 +161,16 @@ def overview_paragraph(partnership_name: str, rows) -> str:
             f"compared with England, {_join(parts)}.")
     notable = [r for r in judged if _bucket(r.figure.comparison) in ("worse", "better")
                and r.metric.kind == "headline"]
+    current = newest_end(rows)
+    # Worse first; within each, current figures before old ones, then the furthest apart.
     notable.sort(key=lambda r: (_bucket(r.figure.comparison) != "worse",
+                                period_words(r.figure, getattr(r, "newest", None), current)
+                                != r.figure.period_label,
                                 -abs(_log_ratio(r))))
     for row in notable[:3]:
         text += " " + metric_sentence(row.metric.name, row.metric.method, row.metric.unit,
-                                      row.figure, row.england)
+                                      row.figure, row.england, getattr(row, "newest", None),
+                                      current)
     return text
 
 

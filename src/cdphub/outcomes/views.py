@@ -19,7 +19,7 @@ from cdphub.partnerships.models import Partnership
 
 from .forms import LoadForm, LocalMetricForm, WithdrawForm
 from .leases import stalled_notice
-from .loading import GEOGRAPHY_LABELS, LoadError, restored_message
+from .loading import GEOGRAPHY_LABELS, LoadError, format_note, restored_message
 from .models import DataLoad, Metric
 from .published import readable_metrics
 from .store import can_be_withdrawn, create_load, superseded_sample, withdraw_load
@@ -72,6 +72,8 @@ def load_new(request):
         notes = data["notes"]
         if metric is not None:
             notes = "\n".join(filter(None, [notes, f"Metric for every row: {metric.key}"]))
+        notes = "\n".join(filter(None, [notes, format_note(data["format"],
+                                                           data["format_detected"])]))
         load = create_load(source=upload, file_name=upload.name, file_format=data["format"],
                            user=request.user, partnership=data["partnership"],
                            is_synthetic=data["is_synthetic"], notes=notes)

@@ -19,8 +19,14 @@ from . import charts, dashboard
 from .downloads import about_rows, table_response
 from .loading import GEOGRAPHY_LABELS
 from .models import Metric
-from .published import Figures, partnership_metrics
-from .summary import format_value, metric_sentence, overview_paragraph, with_unit
+from .published import Figures, breakdown_label, partnership_metrics
+from .summary import (
+    format_value,
+    metric_sentence,
+    newest_end,
+    overview_paragraph,
+    with_unit,
+)
 
 FIGURE_COLUMNS = [("value", "Value"), ("lower_95", "Lower 95% limit"),
                   ("upper_95", "Upper 95% limit"), ("lower_99_8", "Lower 99.8% limit"),
@@ -72,9 +78,10 @@ def overview(request, partnership: Partnership, slug: str):
 def _overview_context(partnership: Partnership, metrics) -> dict:
     """Everything the overview shows that does not depend on who is looking (cached)."""
     data = dashboard.overview(partnership, metrics)
+    current = newest_end(data.rows)
     for row in data.rows:
         row.sentence = metric_sentence(row.metric.name, row.metric.method, row.metric.unit,
-                                       row.figure, row.england)
+                                       row.figure, row.england, row.newest, current)
         if row.missing:  # what is missing, rather than "no figure yet"
             row.sentence = f"{row.metric.name}: no figure for the partnership yet ({row.missing})."
         row.url = reverse("partnerships:outcome-metric", args=[partnership.slug, row.metric.key])
@@ -184,7 +191,8 @@ def _metric_page_context(partnership: Partnership, metric: Metric, compare: str 
         "short_name": partnership.name.removesuffix(" Combating Drugs Partnership"),
         "geography": GEOGRAPHY_LABELS.get(metric.geography, metric.geography),
         "sentence": metric_sentence(metric.name, metric.method, metric.unit, latest,
-                                    view.latest_england),
+                                    view.latest_england,
+                                    view.england_series[-1] if view.england_series else None),
         "headline": [(label, f, with_unit(f.value if f else None, metric.method, metric.unit))
                      for label, f in (("short", latest), ("region", view.latest_region),
                                       ("england", view.latest_england))],
@@ -430,7 +438,9 @@ def commitments_download(request, fmt: str):
     rows = [{
         "commitment": i["commitment"].label, "by": i["commitment"].by,
         "target": i["commitment"].target, "target_unit": i["commitment"].unit,
-        "metric": i["metric"].name if i["metric"] else "",
+        "metric": (f"{i['metric'].name} ({i['breakdown_label']})"
+                   if i["metric"] and i["commitment"].breakdown
+                   else i["metric"].name if i["metric"] else ""),
         "period": i["latest"].period_label if i["latest"] else "",
         "value": i["latest"].value if i["latest"] else None,
         "unit": i["metric"].unit if i["metric"] else "",
@@ -445,16 +455,22 @@ def commitments_download(request, fmt: str):
 
 def _commitment_items(framework):
     metrics = {m.key: m for m in Metric.objects.filter(partnership__isnull=True)}
+    # Each commitment is measured by its own part of a metric (its breakdown, or the total):
+    # the opiate group's growth is credited to the opiate and crack commitment, the growth of
+    # everyone in treatment to the 54,500 new places.
+    breakdowns = {c.breakdown for c in framework.commitments}
     values = {}
-    for value in (Figures.published().filter(area__code=dashboard.ENGLAND_CODE, breakdown="",
+    for value in (Figures.published().filter(area__code=dashboard.ENGLAND_CODE,
+                                             breakdown__in=breakdowns,
                                              metric__in=metrics.values())
                   .order_by("period_end", "period_start")):
-        values.setdefault(value.metric_id, []).append(value)
+        values.setdefault((value.metric_id, value.breakdown), []).append(value)
     items = []
     synthetic = False
     for commitment in framework.commitments:
         metric = metrics.get(commitment.metric) if commitment.metric else None
-        series = [v for v in values.get(metric.pk, []) if not v.suppressed] if metric else []
+        series = ([v for v in values.get((metric.pk, commitment.breakdown), [])
+                   if not v.suppressed] if metric else [])
         latest = series[-1] if series else None
         baseline = next((v for v in series if v.period_end.year >= framework.commitment_baseline.year), None)
         change = None
@@ -465,6 +481,7 @@ def _commitment_items(framework):
         synthetic = synthetic or bool(latest and latest.is_synthetic)
         items.append({
             "commitment": commitment, "metric": metric, "latest": latest,
+            "breakdown_label": breakdown_label(commitment.breakdown).lower(),
             "baseline": baseline if change is not None else None,
             "latest_text": with_unit(latest.value, metric.method, metric.unit)
             if latest is not None else "",

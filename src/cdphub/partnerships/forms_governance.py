@@ -107,6 +107,31 @@ class PeopleChoiceField(forms.ModelMultipleChoiceField):
         return person_label(obj)
 
 
+BOARD = "board"
+
+
+class _ReportsToChoices(forms.models.ModelChoiceIterator):
+    def __iter__(self):
+        yield (BOARD, "The partnership board")
+        yield from super().__iter__()
+
+    def __len__(self):
+        return super().__len__() + 1
+
+    def __bool__(self):
+        return True
+
+
+class ReportsToField(forms.ModelChoiceField):
+    """The board, or another sub-group: the board is a real choice with its own value (a
+    radio group never has an empty one), stored as no parent."""
+
+    iterator = _ReportsToChoices
+
+    def to_python(self, value):
+        return None if value == BOARD else super().to_python(value)
+
+
 def person_label(person: Person) -> str:
     detail = ", ".join(part for part in (person.job_title, str(person.organisation or "")) if part)
     return f"{person.full_name} ({detail})" if detail else person.full_name
@@ -128,10 +153,11 @@ class SubGroupForm(GovukModelForm):
     members = PeopleChoiceField(label="Members", queryset=Person.objects.none(), required=False,
                                 widget=forms.CheckboxSelectMultiple,
                                 help_text="People with a current role in the partnership.")
-    reports_to = forms.ModelChoiceField(
-        label="Reports to", queryset=SubGroup.objects.none(), required=False, blank=True,
-        empty_label="The partnership board", widget=forms.RadioSelect,
-        help_text="The partnership should keep oversight of every sub-group.")
+    reports_to = ReportsToField(
+        label="Reports to", queryset=SubGroup.objects.none(), required=False,
+        empty_label=None, widget=forms.RadioSelect,
+        help_text="The partnership should keep oversight of every sub-group. If you leave "
+        "this unanswered, it reports to the partnership board.")
 
     class Meta:
         model = SubGroup
@@ -150,6 +176,8 @@ class SubGroupForm(GovukModelForm):
         self.fields["members"].queryset = people
         self.fields["reports_to"].queryset = partnership.sub_groups.exclude(
             pk=instance.pk).order_by("name")
+        if instance.pk and self.initial.get("reports_to") is None:
+            self.initial["reports_to"] = BOARD  # saved as reporting to the board
         if not people.exists():
             self.fields["members"].help_text = ("No one has a current role in the partnership "
                                                 "yet: add people first.")

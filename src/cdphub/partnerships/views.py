@@ -15,7 +15,6 @@ from cdphub.core.clock import today
 from cdphub.core.downloads import csv_response
 from cdphub.framework import guidance
 from cdphub.framework.milestones import OVERDUE
-from cdphub.geography.models import Area, AreaType
 
 from . import actions
 from .forms import (
@@ -42,6 +41,7 @@ from .models import (
     TermsOfReference,
     TermsOfReferenceItem,
 )
+from .scope import scope_for
 from .sections import sections_for
 from .status import (
     core_coverage,
@@ -78,9 +78,13 @@ def partnership_list(request):
     query = request.GET.get("q", "").strip()
     if query:
         partnerships = partnerships.filter(name__icontains=query)
-    regions = Area.objects.filter(area_type=AreaType.REGION).order_by("name")
+    scope = scope_for(request.user)  # the region filter offers only regions the user can see
+    partnerships = list(partnerships)
     return render(request, "partnerships/list.html", {
-        "partnerships": partnerships, "regions": regions, "region_code": region_code, "q": query,
+        "partnerships": partnerships, "regions": scope.regions, "region_code": region_code,
+        "q": query, "scope": scope,
+        "empty_reason": "" if partnerships else scope.empty_reason(region_code=region_code,
+                                                                   query=query),
     })
 
 
@@ -321,9 +325,12 @@ def national_milestones(request):
         rows.append((partnership, statuses))
     if request.GET.get("format") == "csv":
         return _milestones_csv(request, rows)
+    scope = scope_for(request.user)  # the region filter offers only regions the user can see
     return render(request, "partnerships/national_milestones.html", {
         "rows": rows, "milestones": guidance().milestones, "today": on,
-        "regions": Area.objects.filter(area_type=AreaType.REGION).order_by("name"),
+        "regions": scope.regions, "scope": scope,
+        "empty_reason": "" if rows else scope.empty_reason(region_code=region_code,
+                                                           overdue=only_overdue),
         "region_code": region_code, "only_overdue": only_overdue,
         "overdue_count": sum(1 for _p, s in rows for x in s if x.status == OVERDUE),
     })

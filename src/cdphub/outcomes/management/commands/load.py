@@ -22,7 +22,13 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from rich.table import Table
 
 from cdphub.accounts.models import User
-from cdphub.outcomes.loading import LoadError, plural, restored_message, sniff_format
+from cdphub.outcomes.loading import (
+    LoadError,
+    format_note,
+    plural,
+    restored_message,
+    sniff_format,
+)
 from cdphub.outcomes.models import DataLoad, Metric
 from cdphub.outcomes.store import create_load, run_load, withdraw_load
 from cdphub.partnerships.models import Partnership
@@ -73,7 +79,8 @@ class Command(BaseCommand):
         file_format = options["format"] or sniff_format(path)
         notes = "\n".join(filter(None, [options["notes"], "Loaded with the cdphub command",
                                         f"Metric for every row: {metric_key}" if metric_key
-                                        else ""]))
+                                        else "",
+                                        format_note(file_format, not options["format"])]))
         load = create_load(source=path, file_name=path.name, file_format=file_format,
                            user=user, partnership=partnership,
                            is_synthetic=options["synthetic"], notes=notes)

@@ -1,0 +1,215 @@
+"""Every form in cdphub, found by looking for them (so a new form is checked too), rendered and
+submitted empty: no empty choice is ever offered as an answer or ticked for the user, and every
+message for a field left empty is a GOV.UK sentence that says what to do."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import pkgutil
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.test import RequestFactory
+
+import cdphub
+from cdphub.core.forms import GovukFormMixin, required_message, select_prompt
+
+ON = dt.date(2025, 1, 1)
+SKIP_MODULES = ("cdphub.config.settings", "cdphub.config.wsgi", "cdphub.config.asgi",
+                "cdphub.cli")
+
+
+def _all_form_classes() -> set[type]:
+    for module in pkgutil.walk_packages(cdphub.__path__, "cdphub."):
+        if ".migrations" in module.name or module.name.startswith(SKIP_MODULES):
+            continue
+        importlib.import_module(module.name)
+    found, todo = set(), [GovukFormMixin]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.startswith("cdphub.") and sub.__module__ != "cdphub.core.forms":
+                found.add(sub)
+    return found
+
+
+def _name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+# How to make each form: (world, data) → form. A form found but missing here fails
+# test_every_form_is_checked, so that a new form is added and checked.
+def _factories():
+    from cdphub.accounts import forms as accounts
+    from cdphub.outcomes import forms as outcomes
+    from cdphub.partnerships import forms, forms_governance, forms_meetings, forms_roles
+    from cdphub.partnerships.views_return import RegisterImportForm
+
+    request = RequestFactory().get("/")
+    return {
+        outcomes.LoadForm: lambda w, d: outcomes.LoadForm(d, {} if d is not None else None,
+                                                          user=w.central_admin),
+        outcomes.WithdrawForm: lambda w, d: outcomes.WithdrawForm(d),
+        outcomes.LocalMetricForm: lambda w, d: outcomes.LocalMetricForm(d),
+        forms.PartnershipForm: lambda w, d: forms.PartnershipForm(d),
+        forms.FootprintChangeForm: lambda w, d: forms.FootprintChangeForm(
+            d, partnership=w.partnership_a, on=ON),
+        forms.DecisionForm: lambda w, d: forms.DecisionForm(d),
+        forms.AppointmentForm: lambda w, d: forms.AppointmentForm(d),
+        forms.EndAppointmentForm: lambda w, d: forms.EndAppointmentForm(d),
+        forms.SroExceptionForm: lambda w, d: forms.SroExceptionForm(d),
+        forms.RationaleForm: lambda w, d: forms.RationaleForm(d),
+        forms.MilestoneCompletionForm: lambda w, d: forms.MilestoneCompletionForm(d),
+        forms_governance.TermsOfReferenceForm: lambda w, d: forms_governance.TermsOfReferenceForm(
+            d, {} if d is not None else None),
+        forms_governance.SubGroupForm: lambda w, d: forms_governance.SubGroupForm(
+            d, partnership=w.partnership_a, on=ON),
+        forms_governance.LocalBodyLinkForm: lambda w, d: forms_governance.LocalBodyLinkForm(d),
+        forms_meetings.MeetingForm: lambda w, d: forms_meetings.MeetingForm(
+            d, partnership=w.partnership_a, on=ON),
+        forms_meetings.ActionStatusForm: lambda w, d: forms_meetings.ActionStatusForm(d),
+        forms_roles.GrantRoleForm: lambda w, d: forms_roles.GrantRoleForm(d),
+        RegisterImportForm: lambda w, d: RegisterImportForm(d, {} if d is not None else None),
+        accounts.SignInForm: lambda w, d: accounts.SignInForm(request, d),
+        accounts.TokenForm: lambda w, d: accounts.TokenForm(d),
+        accounts.SetUpTokenForm: lambda w, d: accounts.SetUpTokenForm(d),
+        accounts.GovukPasswordResetForm: lambda w, d: accounts.GovukPasswordResetForm(d),
+        accounts.GovukSetPasswordForm: lambda w, d: accounts.GovukSetPasswordForm(
+            w.member_a, d),
+        accounts.GovukPasswordChangeForm: lambda w, d: accounts.GovukPasswordChangeForm(
+            w.member_a, d),
+        accounts.AccessTokenForm: lambda w, d: accounts.AccessTokenForm(d),
+    }
+
+
+FACTORIES = {_name(cls): make for cls, make in _factories().items()}
+
+
+def test_every_form_is_checked():
+    found = {_name(cls) for cls in _all_form_classes()}
+    assert len(found) >= 20, found  # the search works
+    assert found - set(FACTORIES) == set(), "add these forms to FACTORIES"
+    assert set(FACTORIES) - found == set()
+
+
+class Choices(HTMLParser):
+    """The options and radio or checkbox inputs of rendered markup."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.options: list[dict] = []  # {value, selected, text, select}
+        self.inputs: list[dict] = []
+        self._option: dict | None = None
+        self._select = ""
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {k: (v or "") for k, v in attrs}
+        if tag == "select":
+            self._select = attrs.get("name", "")
+        elif tag == "option":
+            self._option = {"value": attrs.get("value"), "selected": "selected" in attrs,
+                            "text": "", "select": self._select}
+            self.options.append(self._option)
+        elif tag == "input" and attrs.get("type") in ("radio", "checkbox"):
+            self.inputs.append(attrs)
+
+    def handle_endtag(self, tag):
+        if tag == "option":
+            self._option = None
+
+    def handle_data(self, data):
+        if self._option is not None:
+            self._option["text"] += data
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_no_form_offers_or_ticks_an_empty_choice(world, name):
+    html = str(FACTORIES[name](world, None))
+    assert "---------" not in html
+    markup = Choices(html)
+    for box in markup.inputs:
+        if box.get("type") == "radio":
+            assert box.get("value", "") != "", f"{name}: radio {box.get('name')} has an " \
+                                               "empty option"
+        assert not (box.get("value", "") == "" and "checked" in box), box
+    for option in markup.options:
+        text = " ".join(option["text"].split())
+        assert text and not set(text) <= set("-"), f"{name}: option {option}"
+        if option["value"] == "":  # a prompt or a real "none" answer: words
+            assert re.match(r"^[A-Z][a-z]", text), f"{name}: {text!r}"
+
+
+SENTENCE = re.compile(r"^[A-Z][^?]*[a-z0-9)”’]\.$")
+VERBS = ("Enter", "Select", "Choose", "Upload", "Tick", "Leave")
+
+
+def assert_sentence(message: str, where: str) -> None:
+    """A GOV.UK error message: a sentence, starting with what to do, with no '?.', no
+    'Choose is a …', nothing doubled."""
+    assert SENTENCE.match(message), f"{where}: {message!r} is not a sentence"
+    assert message.split()[0] in VERBS, f"{where}: {message!r} does not say what to do"
+    assert "  " not in message and " ." not in message and "?" not in message, message
+    words = [w.lower() for w in message.split()[1:3]]
+    if words[0] in ("the", "a", "an"):
+        words = words[1:]
+    assert words[0] not in ("is", "are", "does", "do", "has", "have", "can", "should"), \
+        f"{where}: {message!r} reads a question label as an instruction"
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_every_empty_required_field_says_what_to_do(world, name):
+    form = FACTORIES[name](world, {})
+    for field_name, field in form.fields.items():
+        if field.required:
+            assert_sentence(str(field.error_messages["required"]), f"{name}.{field_name}")
+    assert not form.is_valid()
+    for field_name, messages in form.errors.items():
+        for message in messages:
+            assert_sentence(str(message), f"{name}.{field_name}")
+
+
+@pytest.mark.parametrize("label, kind, message", [
+    ("What is in the file?", "choice", "Select what is in the file."),
+    ("Is a higher value better?", "choice", "Select an answer."),
+    ("Period type", "choice", "Select the period type."),
+    ("Your note:", "text", "Enter your note."),
+    ("Name of the metric", "text", "Enter the name of the metric."),
+    ("SRO role (optional)", "text", "Enter the SRO role."),
+    ("I agree to the terms", "bool", "Tick “I agree to the terms” to continue."),
+])
+def test_required_messages_are_made_from_the_label(label, kind, message):
+    from django import forms
+
+    field = {"choice": forms.ChoiceField, "text": forms.CharField,
+             "bool": forms.BooleanField}[kind](label=label)
+    assert required_message(field) == message
+    assert_sentence(message, label)
+
+
+def test_a_drop_down_prompt_is_words():
+    from django import forms
+
+    assert select_prompt(forms.ChoiceField(label="Period type")) == "Choose a period type"
+    assert select_prompt(forms.ChoiceField(label="Outcome")) == "Choose an outcome"
+    assert select_prompt(forms.ChoiceField(label="Region", required=False)) == "None"
+
+
+def test_the_sub_group_form_starts_with_nothing_chosen_and_keeps_a_saved_answer(world):
+    from cdphub.partnerships.forms_governance import SubGroupForm
+    from cdphub.partnerships.models import SubGroup
+
+    def checked(form):
+        return [i.get("value") for i in Choices(str(form)).inputs
+                if i.get("name") == "reports_to" and "checked" in i]
+
+    assert checked(SubGroupForm(partnership=world.partnership_a, on=ON)) == []
+    group = SubGroup.objects.create(partnership=world.partnership_a, name="Deaths panel")
+    edit = SubGroupForm(instance=group, partnership=world.partnership_a, on=ON)
+    assert checked(edit) == ["board"]
+    saved = SubGroupForm({"name": "Deaths panel", "reports_to": "board"}, instance=group,
+                         partnership=world.partnership_a, on=ON)
+    assert saved.is_valid(), saved.errors
+    assert saved.cleaned_data["reports_to"] is None
