@@ -331,6 +331,7 @@ class About:
     licence: str = RESTRICTED_LICENCE
     notes: Sequence[str] = ()
     generated_at: dt.datetime | None = None
+    appendix: Sequence[Sequence[Any]] = ()  # a table after the rest (first row: headings)
 
     def rows(self) -> list[list[Any]]:
         made = self.generated_at or timezone.now()
@@ -350,6 +351,9 @@ class About:
         rows.append(["Small numbers", self.suppression or NO_STATISTICS_NOTE])
         rows.append(["Licence", self.licence])
         rows += [["Note", note] for note in self.notes]
+        if self.appendix:
+            head, *body = self.appendix
+            rows += [[], [Styled(heading, bold=True) for heading in head], *body]
         return rows
 
 
