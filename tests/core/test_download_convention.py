@@ -44,7 +44,7 @@ DECIMALS_FORMAT = re.compile(r"#,##0(\.0+)?")
 
 
 @pytest.fixture
-def compared(hostile):
+def compared(hostile):  # noqa: F811 (the fixture, imported above)
     """The planted figures are synthetic and significantly worse than England (99.8%)."""
     ComputedValue.objects.filter(metric__key=hostile.hostile_metric_key).update(
         comparison="worst", comparison_region="best", is_synthetic=True)
@@ -136,7 +136,7 @@ def test_comparisons_use_the_words_of_the_page(client, compared):
     page = client.get(reverse("partnerships:outcome-metric", args=[
         compared.partnership_a.slug, compared.hostile_metric_key])).content.decode()
     words = set()
-    for name, url, response in fetch_all(client, compared):
+    for _name, url, response in fetch_all(client, compared):
         if compared.hostile_metric_key not in url:
             continue
         _header, rows = table_of(response)
