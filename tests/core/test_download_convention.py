@@ -19,8 +19,10 @@ convention, stated here independently of the writer:
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -197,3 +199,20 @@ def test_every_workbook_follows_the_convention(client, compared):
     assert workbooks == sum(1 for k, v in DOWNLOADS.items() for kw, *_ in v
                             if k.endswith("xlsx") or kw.get("fmt") == "xlsx")
     assert not problems, "\n".join(problems)
+
+
+def test_the_convention_page_names_functions_and_tests_that_exist():
+    """docs/downloads.md stays true: what it names can be imported or found."""
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "docs" / "downloads.md").read_text(encoding="utf-8")
+    functions = re.findall(r"`(cdphub(?:\.\w+)+):(\w+)`", text)
+    assert len(functions) >= 6
+    for module, name in functions:
+        assert hasattr(importlib.import_module(module), name), f"{module}:{name}"
+    files = re.findall(r"`(tests/[\w/]+\.py)(?:::(\w+))?`", text)
+    assert len(files) >= 3
+    for path, test in files:
+        source = (root / path).read_text(encoding="utf-8")
+        assert not test or f"def {test}(" in source, f"{path}::{test}"
+    assert "docs/downloads.md" in (root / "docs" / "architecture.md").read_text() \
+        or "downloads.md" in (root / "README.md").read_text()
