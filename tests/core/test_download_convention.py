@@ -47,9 +47,10 @@ DECIMALS_FORMAT = re.compile(r"#,##0(\.0+)?")
 
 @pytest.fixture
 def compared(hostile):  # noqa: F811 (the fixture, imported above)
-    """The planted figures are synthetic and significantly worse than England (99.8%)."""
+    """The planted figures are synthetic and significantly worse than England (99.8%), and
+    the count's denominator is stored as 0 (as counts' are)."""
     ComputedValue.objects.filter(metric__key=hostile.hostile_metric_key).update(
-        comparison="worst", comparison_region="best", is_synthetic=True)
+        comparison="worst", comparison_region="best", is_synthetic=True, denominator=0.0)
     return hostile
 
 
