@@ -333,11 +333,12 @@ def test_check_constraint_rejects_membership_with_wrong_scope(world, case):
 
 def _read_csv(response) -> list[list[str]]:
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    return list(csv.reader(io.StringIO(body.decode("utf-8"))))
+    assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark (docs/downloads.md)
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
 
-HEADER = ["time", "event", "actor_email", "actor_id", "ip_address", "target",
-          "partnership_id", "detail"]
+HEADER = ["Time", "Event", "Event code", "Actor email", "Actor ID", "IP address", "Target",
+          "Partnership ID", "Detail"]
 
 
 def test_audit_log_csv_export(admin_client, world):
@@ -354,11 +355,12 @@ def test_audit_log_csv_export(admin_client, world):
     rows = _read_csv(response)
     assert rows[0] == HEADER
     assert all(len(row) == len(HEADER) for row in rows)
-    by_target = {row[5]: row for row in rows[1:]}
-    assert by_target["marker-failed"][1] == "sign_in_failed"
-    assert by_target["marker-failed"][2] == "someone@example.org"
-    assert by_target["marker-granted"][1] == "role_granted"
-    assert by_target["marker-granted"][3] == str(world.central_admin.pk)
+    by_target = {row[6]: row for row in rows[1:]}
+    assert by_target["marker-failed"][2] == "sign_in_failed"
+    assert by_target["marker-failed"][3] == "someone@example.org"
+    assert by_target["marker-granted"][2] == "role_granted"
+    assert by_target["marker-granted"][1] == AuditEvent.Kind.ROLE_GRANTED.label
+    assert by_target["marker-granted"][4] == str(world.central_admin.pk)
     export = AuditEvent.objects.get(kind=AuditEvent.Kind.EXPORT)
     assert export.actor_id == world.central_admin.pk
 
@@ -372,8 +374,8 @@ def test_audit_log_csv_respects_the_kind_filter(admin_client, world):
     rows = _read_csv(response)
     assert rows[0] == HEADER
     assert len(rows) > 1
-    assert {row[1] for row in rows[1:]} == {"sign_in_failed"}
-    assert "marker-granted" not in {row[5] for row in rows[1:]}
+    assert {row[2] for row in rows[1:]} == {"sign_in_failed"}
+    assert "marker-granted" not in {row[6] for row in rows[1:]}
     export = AuditEvent.objects.get(kind=AuditEvent.Kind.EXPORT)
     assert export.detail["filters"]["kind"] == "sign_in_failed"
 

@@ -151,3 +151,110 @@ def test_responses_carry_the_type_and_an_attachment_filename():
     workbook = downloads.xlsx_response([Sheet("Data", [["a"]])], "t.xlsx")
     assert workbook["Content-Type"] == downloads.XLSX_CONTENT_TYPE
     assert workbook["Content-Disposition"] == 'attachment; filename="t.xlsx"'
+
+
+# --- the convention: tables described by their columns (docs/downloads.md) ------------------
+
+from cdphub.core.downloads import (  # noqa: E402
+    COUNT,
+    DATE,
+    FLAG,
+    NUMBER,
+    About,
+    Column,
+    Table,
+)
+
+
+def sample_table(**about) -> Table:
+    columns = [Column("name", "Area name"), Column("code", "Area code"),
+               Column("value", "Value", NUMBER, 1), Column("count", "Count", COUNT),
+               Column("start", "Period start", DATE), Column("synthetic", "Synthetic data", FLAG),
+               Column("mixed", "Mixed value", NUMBER, decimals_key="places")]
+    rows = [{"name": "=Bolton", "code": "E08000001", "value": 10.600000000000001,
+             "count": 497.0, "start": dt.date(2023, 4, 1), "synthetic": True, "mixed": 12.0,
+             "places": 0},
+            {"name": "Bury", "code": "E08000002", "value": 1 / 3, "count": None,
+             "synthetic": False, "mixed": 2.25, "places": 2}]
+    return Table(columns, rows, About(title="Test table", url="http://x.example/page",
+                                      filters=[("Region", "North West")], **about))
+
+
+@pytest.mark.parametrize("heading", ["area_code", "area code", "Area_code", "", "-Value",
+                                     "value"])
+def test_headings_must_be_words_in_sentence_case(heading):
+    with pytest.raises(ValueError):
+        Column("x", heading)
+
+
+def test_two_columns_with_one_heading_are_refused():
+    with pytest.raises(ValueError):
+        Table([Column("a", "Value"), Column("b", "Value")], [], About(title="t"))
+
+
+def test_decimals_are_only_for_numbers():
+    with pytest.raises(ValueError):
+        Column("x", "Name", decimals=1)
+    with pytest.raises(ValueError):
+        Column("x", "Value", NUMBER, -1)
+
+
+def test_csv_has_a_byte_order_mark_headings_and_numbers_at_full_precision():
+    content = downloads.table_csv(sample_table())
+    assert content.startswith(b"\xef\xbb\xbf")
+    header, first, second = read_csv(content)
+    assert header == ["Area name", "Area code", "Value", "Count", "Period start",
+                      "Synthetic data", "Mixed value"]
+    # Every digit the figure has (the writer rounds nothing); a whole count is whole; a
+    # whole number shown without decimals is written without ".0".
+    assert first == ["'=Bolton", "E08000001", "10.600000000000001", "497", "2023-04-01",
+                     "yes", "12"]
+    assert second == ["Bury", "E08000002", repr(1 / 3), "", "", "no", "2.25"]
+
+
+def test_xlsx_has_a_frozen_filtered_header_widths_formats_and_an_about_sheet():
+    book = load_workbook(io.BytesIO(downloads.table_xlsx(sample_table(notes=["A note"]))))
+    assert book.sheetnames == ["Data", "About"]
+    data = book["Data"]
+    assert [c.value for c in data[1]] == ["Area name", "Area code", "Value", "Count",
+                                         "Period start", "Synthetic data", "Mixed value"]
+    assert all(c.font.bold for c in data[1])
+    assert data.freeze_panes == "A2" and data.auto_filter.ref == "A1:G3"
+    assert all(data.column_dimensions[letter].customWidth for letter in "ABCDEFG")
+    assert data.column_dimensions["A"].width >= len("Area name")
+    # The cell keeps every digit a spreadsheet holds (openpyxl writes 16 significant
+    # digits, so 10.600000000000001 is stored as 10.6); the format shows the published places.
+    assert data["C2"].value == 10.6 and data["C2"].number_format == "#,##0.0"
+    assert data["C3"].value == pytest.approx(1 / 3, rel=1e-15)
+    assert data["D2"].value == 497 and data["D2"].number_format == "#,##0"
+    assert data["E2"].is_date and data["E2"].number_format == "d mmm yyyy"
+    assert data["F2"].value == "yes"
+    assert data["G2"].number_format == "#,##0" and data["G3"].number_format == "#,##0.00"
+    assert data["A2"].value == "=Bolton" and data["A2"].data_type == "s"
+    about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True)
+             if row[0] is not None and len(row) > 1}
+    assert book["About"]["A1"].value == "Test table"
+    assert about["From the page"] == "http://x.example/page"
+    assert about["Filter: Region"] == "North West"
+    assert isinstance(about["Generated at"], dt.datetime)
+    assert about["Small numbers"] == downloads.NO_STATISTICS_NOTE
+    assert about["Licence"] == downloads.RESTRICTED_LICENCE and about["Note"] == "A note"
+
+
+def test_about_says_no_filters_and_carries_the_suppression_note_for_statistics():
+    rows = About(title="t", suppression=downloads.SUPPRESSION_NOTE).rows()
+    labels = {row[0]: row[1] for row in rows if len(row) > 1}
+    assert labels["Filters applied"] == "None"
+    assert labels["Small numbers"] == downloads.SUPPRESSION_NOTE
+
+
+def test_table_responses_are_csv_or_xlsx_and_nothing_else():
+    from django.http import Http404
+
+    csv_file = downloads.table_response(sample_table(), "csv", "areas")
+    assert csv_file["Content-Disposition"] == 'attachment; filename="areas.csv"'
+    assert csv_file.content.startswith(b"\xef\xbb\xbf")
+    book = downloads.table_response(sample_table(), "xlsx", "areas")
+    assert book["Content-Type"] == downloads.XLSX_CONTENT_TYPE
+    with pytest.raises(Http404):
+        downloads.table_response(sample_table(), "pdf", "areas")

@@ -121,9 +121,9 @@ def test_central_admin_grants_a_role_and_sees_it_audited(web, demo):
     assert "Role granted" in table and "new.member@example.org" in table
     with web.page.expect_download() as download:
         web.page.get_by_role("link", name="Download CSV").click()
-    content = open(download.value.path(), encoding="utf-8").read()
-    assert content.splitlines()[0].startswith("time,event,actor_email")
-    assert "role_granted" in content
+    content = open(download.value.path(), encoding="utf-8-sig").read()
+    assert content.splitlines()[0].startswith("Time,Event,Event code,Actor email")
+    assert "Role granted,role_granted" in content
     assert AuditEvent.objects.filter(kind="export", actor_email="central.admin@example.org").exists()
 
 

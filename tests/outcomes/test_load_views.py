@@ -83,8 +83,8 @@ def test_a_bad_upload_shows_the_problems_and_stores_nothing(client, world, metri
     assert "(300) is greater than the denominator (100)" in html
     report = client.get(reverse("outcomes:load-report", args=[load.pk]))
     assert report["Content-Type"].startswith("text/csv")
-    lines = report.content.decode().splitlines()
-    assert lines[0] == "kind,row,column,problem" and lines[1].startswith("error,3,numerator,")
+    lines = report.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Kind,Row,Column,Problem" and lines[1].startswith("Error,3,numerator,")
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.EXPORT,
                                      target=f"Validation report of load {load.pk}").exists()
 

@@ -170,7 +170,7 @@ def test_unknown_and_missing_columns_are_reported_on_the_header_row():
     errors = rejected(csv_file([good_row()], header=[*header, "notes"]))
 
     assert_reported(errors, 1, "notes", "'notes' is not a column of the return")
-    assert_reported(errors, 1, "footprint_rationale", "Add a column headed 'footprint_rationale'")
+    assert_reported(errors, 1, "footprint_rationale", "Add a column headed 'Footprint rationale'")
     assert {e.row for e in errors} == {1}
 
 
@@ -178,7 +178,7 @@ def test_unknown_and_missing_columns_are_reported_on_the_header_row():
 def test_a_file_without_the_sro_role_column_says_which_roles_to_use():
     errors = rejected(csv_file([good_row(partnership_name="")], header=returns.HEADER))
 
-    assert_reported(errors, 1, "sro_role", "Add a column headed 'sro_role'", "pcc (Police and "
+    assert_reported(errors, 1, "sro_role", "Add a column headed 'SRO role'", "pcc (Police and "
                     "crime commissioner)")
     assert_reported(errors, 2, "partnership_name")  # the rows are still checked
 
@@ -309,7 +309,7 @@ def test_export_then_import_into_an_empty_register_reproduces_the_export():
 def test_the_template_has_the_import_header_and_one_example_that_imports():
     rows = list(csv.reader(io.StringIO(returns.template_csv().decode("utf-8-sig"))))
 
-    assert tuple(rows[0]) == returns.IMPORT_HEADER
+    assert tuple(rows[0]) == returns.IMPORT_HEADINGS  # headings in words
     assert len(rows) == 2
     assert [p.name for p in returns.run_import(returns.template_csv())] == [
         "Example Combating Drugs Partnership"]
@@ -337,7 +337,7 @@ def test_the_import_page_shows_the_report_and_imports_nothing(client, world):
     assert "The file has 1 problem. Nothing was imported" in page
     assert "1 problem in partnerships.csv" in page
     assert '<td class="govuk-table__cell govuk-table__cell--numeric">3</td>' in page
-    assert "<code>sro_email</code>" in page
+    assert '<td class="govuk-table__cell">SRO email address</td>' in page  # in words
     assert counts() == before
 
 

@@ -180,9 +180,11 @@ def test_national_milestones_download_as_csv_is_audited(client, registered):
     response = client.get(reverse("partnerships:national-milestones") + "?format=csv")
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode("utf-8-sig").splitlines()
-    assert lines[0] == "partnership,region,milestone,due_on,status,completed_on,evidence"
-    assert any(line.startswith("Greater Manchester CDP,North West,Agree terms of reference")
-               and ",overdue," in line for line in lines)
+    assert lines[0] == ("Partnership,Partnership code,Region,Region code,Milestone,Due on,"
+                        "Status,Completed on,Evidence")
+    assert any(line.startswith("Greater Manchester CDP,greater-manchester,North West,E12000002,"
+                               "Agree terms of reference")
+               and ",Overdue," in line for line in lines)
     assert len(lines) == 1 + 2 * 8  # two partnerships, eight milestones each
     assert AuditEvent.objects.filter(kind="export", target__contains="milestone").exists()
 

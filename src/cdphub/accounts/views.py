@@ -19,7 +19,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cdphub.core.access import PUBLIC, SIGNED_IN, access
-from cdphub.core.downloads import csv_response
+from cdphub.core.downloads import COUNT, DATETIME, About, Column, Table, table_response
 
 from . import throttle, tokens
 from .audit import record
@@ -371,9 +371,21 @@ def audit_log_csv(request):
     record(AuditEvent.Kind.EXPORT, request=request, target="audit log (CSV)",
            filters={"kind": kind, "email": email})
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
-    table = [["time", "event", "actor_email", "actor_id", "ip_address", "target",
-              "partnership_id", "detail"]]
-    table += ([event.created_at, event.kind, event.actor_email, event.actor_id,
-               event.ip_address, event.target, event.partnership_id, event.detail]
-              for event in events.iterator())
-    return csv_response(table, f"cdphub-audit-log-{stamp}.csv")
+    rows = ({"time": event.created_at, "event": event.get_kind_display(), "code": event.kind,
+             "actor_email": event.actor_email, "actor_id": event.actor_id,
+             "ip_address": event.ip_address, "target": event.target,
+             "partnership_id": event.partnership_id, "detail": event.detail}
+            for event in events.iterator())
+    filters = [(what, chosen) for what, chosen in (("Event", kind), ("Email contains", email))
+               if chosen]
+    table = Table(AUDIT_COLUMNS, rows, About(
+        title="cdphub audit log", source="cdphub audit events",
+        url=request.build_absolute_uri(reverse("accounts:audit-log")), filters=filters))
+    return table_response(table, "csv", f"cdphub-audit-log-{stamp}")
+
+
+AUDIT_COLUMNS = [Column("time", "Time", DATETIME), Column("event", "Event"),
+                 Column("code", "Event code"), Column("actor_email", "Actor email"),
+                 Column("actor_id", "Actor ID", COUNT), Column("ip_address", "IP address"),
+                 Column("target", "Target"), Column("partnership_id", "Partnership ID", COUNT),
+                 Column("detail", "Detail")]

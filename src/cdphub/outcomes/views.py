@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
@@ -13,7 +14,7 @@ from cdphub.accounts.audit import record
 from cdphub.accounts.models import AuditEvent
 from cdphub.accounts.roles import is_central, partnership_ids, region_ids
 from cdphub.core.access import access
-from cdphub.core.downloads import csv_response
+from cdphub.core.downloads import COUNT, About, Column, Table, table_response
 from cdphub.framework.outcomes import outcomes_framework
 from cdphub.partnerships.models import Partnership
 
@@ -124,14 +125,21 @@ def _detail(request, load: DataLoad, withdraw_form: WithdrawForm | None = None):
 @access("outcomes.view_load", load=_load)
 def load_report(request, load: DataLoad, pk: int):
     """The validation report as CSV: every kept error and warning."""
-    table = [["kind", "row", "column", "problem"]]
-    for kind, problems in (("error", load.errors), ("warning", load.warnings)):
-        for problem in problems or []:
-            table.append([kind, problem.get("row") or "", problem.get("column", ""),
-                          problem.get("message", "")])
+    rows = [{"kind": kind, "row": problem.get("row") or None,
+             "column": problem.get("column", ""), "problem": problem.get("message", "")}
+            for kind, problems in (("Error", load.errors), ("Warning", load.warnings))
+            for problem in problems or []]
     record(AuditEvent.Kind.EXPORT, request=request, target=f"Validation report of load {load.pk}",
            partnership_id=load.partnership_id, format="csv", load=load.pk)
-    return csv_response(table, f"load-{load.pk}-report.csv")
+    about = About(title=f"Validation report of load {load.pk} ({load.file_name})",
+                  source="cdphub data loads",
+                  url=request.build_absolute_uri(reverse("outcomes:load", args=[load.pk])))
+    return table_response(Table(LOAD_REPORT_COLUMNS, rows, about), "csv",
+                          f"load-{load.pk}-report")
+
+
+LOAD_REPORT_COLUMNS = [Column("kind", "Kind"), Column("row", "Row", COUNT),
+                       Column("column", "Column"), Column("problem", "Problem")]
 
 
 @access("outcomes.withdraw_load", load=_load)

@@ -10,13 +10,13 @@ from django.urls import reverse
 
 from cdphub.core.access import access
 from cdphub.core.clock import today
+from cdphub.core.downloads import table_response
 from cdphub.framework.outcomes import outcomes_framework
 from cdphub.geography.hexmap import HexMapRow, hexmap_layout, legend_items, render_hexmap
 from cdphub.partnerships.models import Partnership
 from cdphub.partnerships.sections import sections_for
 
-from . import charts, dashboard
-from .downloads import about_rows, table_response
+from . import charts, dashboard, downloads
 from .loading import GEOGRAPHY_LABELS
 from .models import Metric
 from .published import Figures, breakdown_label, partnership_metrics
@@ -136,36 +136,18 @@ def _spine(row, short: str):
                              f"{row.spine.areas} {row.spine.label}")
 
 
-OVERVIEW_COLUMNS = [("outcome", "Outcome"), ("metric", "Metric"), ("metric_key", "Metric key"),
-                    ("kind", "Kind"), ("period", "Period"), ("unit", "Unit"),
-                    *FIGURE_COLUMNS, ("region_value", "Region value"),
-                    ("england_value", "England value"), ("comparison", "Compared with England"),
-                    ("comparison_region", "Compared with region"), ("trend", "Recent trend"),
-                    ("note", "Note"), ("synthetic", "Synthetic data")]
-
-
 @access("partnerships.view_partnership", load=_partnership)
 def overview_download(request, partnership: Partnership, slug: str, fmt: str):
     data = dashboard.overview(partnership)
     labels = {o.key: o.label for o in outcomes_framework().outcomes}
-    rows = []
-    for row in data.rows:
-        figure = row.figure
-        rows.append({
-            "outcome": "Local metrics" if row.metric.kind == "local"
-            else labels.get(row.metric.outcome, ""),
-            "metric": row.metric.name, "metric_key": row.metric.key,
-            "kind": row.metric.kind, "period": row.period_label, "unit": row.metric.unit,
-            **_figure_dict(figure),
-            "region_value": row.region.value if row.region else None,
-            "england_value": row.england.value if row.england else None,
-            "comparison": figure.comparison if figure else "",
-            "comparison_region": figure.comparison_region if figure else "",
-            "trend": figure.trend if figure else "", "note": row.note,
-            "synthetic": bool(figure and figure.is_synthetic)})
-    about = about_rows(title=f"Outcomes overview: {partnership.name}",
-                       synthetic=data.is_synthetic)
-    return table_response(fmt, f"{partnership.slug}-outcomes", OVERVIEW_COLUMNS, rows, about)
+    page = request.build_absolute_uri(reverse("partnerships:outcomes", args=[partnership.slug]))
+    about = downloads.about(title=f"Outcomes overview: {partnership.name}", url=page,
+                            synthetic=data.is_synthetic,
+                            filters=[("Partnership", partnership.name)])
+    table = downloads.overview_table(partnership, data.rows, outcome_labels=labels,
+                                     trend_words=lambda trend: trend_display(trend)[1],
+                                     about=about)
+    return table_response(table, fmt, f"{partnership.slug}-outcomes")
 
 
 # --------------------------------------------------------------------------- one metric
@@ -401,13 +383,19 @@ def metric_download(request, partnership: Partnership, slug: str, key: str, tabl
     metric = _metric_for(partnership, key)
     if table not in METRIC_TABLES:
         raise Http404("No such table.")
-    view, tables, _, _ = _metric_context(partnership, metric, request.GET.get("compare"))
-    chosen = tables[table]
-    about = about_rows(metric, title=chosen["title"], synthetic=view.is_synthetic,
-                       note=view.latest.geography_note if view.latest else "")
-    repeated = [("Metric", metric.name), ("Unit", metric.unit), ("Source", metric.source)]
-    return table_response(fmt, f"{partnership.slug}-{metric.key}-{table}", chosen["columns"],
-                          chosen["rows"], about, repeated)
+    view, tables, choice, compared = _metric_context(partnership, metric,
+                                                     request.GET.get("compare"))
+    page = reverse("partnerships:outcome-metric", args=[partnership.slug, metric.key])
+    filters = [("Partnership", partnership.name)]
+    if table == "compare" and choice:
+        page += f"?compare={choice}"
+        filters.append(("Compared with", dashboard.COMPARE_CHOICES[choice]))
+    about = downloads.about(metric, title=tables[table]["title"],
+                            url=request.build_absolute_uri(page),
+                            synthetic=view.is_synthetic, filters=filters,
+                            note=view.latest.geography_note if view.latest else "")
+    return table_response(downloads.metric_table(table, view, compared, about=about), fmt,
+                          f"{partnership.slug}-{metric.key}-{table}")
 
 
 # --------------------------------------------------------------------------- national
@@ -422,35 +410,15 @@ def commitments(request):
                   {"items": items, "synthetic": synthetic, "title": framework.title})
 
 
-COMMITMENT_COLUMNS = [("commitment", "Commitment"), ("by", "By"), ("target", "Target"),
-                      ("target_unit", "Target unit"), ("metric", "Measured by"),
-                      ("period", "Latest period"), ("value", "Latest England figure"),
-                      ("unit", "Unit"), ("baseline_period", "Baseline period"),
-                      ("change", "Change since the baseline"),
-                      ("progress", "Change as % of the target"), ("synthetic", "Synthetic data"),
-                      ("source", "Source")]
-
-
 @access("outcomes.view_metric")
 def commitments_download(request, fmt: str):
     framework = outcomes_framework()
     items, synthetic = _commitment_items(framework)
-    rows = [{
-        "commitment": i["commitment"].label, "by": i["commitment"].by,
-        "target": i["commitment"].target, "target_unit": i["commitment"].unit,
-        "metric": (f"{i['metric'].name} ({i['breakdown_label']})"
-                   if i["metric"] and i["commitment"].breakdown
-                   else i["metric"].name if i["metric"] else ""),
-        "period": i["latest"].period_label if i["latest"] else "",
-        "value": i["latest"].value if i["latest"] else None,
-        "unit": i["metric"].unit if i["metric"] else "",
-        "baseline_period": i["baseline"].period_label if i["baseline"] else "",
-        "change": i["change"], "progress": i["progress"],
-        "synthetic": bool(i["latest"] and i["latest"].is_synthetic),
-        "source": i["commitment"].source} for i in items]
-    about = about_rows(title="National commitments to 2024/25 (Box 1) with the latest England "
-                             "figures", synthetic=synthetic)
-    return table_response(fmt, "national-commitments", COMMITMENT_COLUMNS, rows, about)
+    about = downloads.about(
+        title="National commitments to 2024/25 (Box 1) with the latest England figures",
+        url=request.build_absolute_uri(reverse("outcomes:commitments")), synthetic=synthetic)
+    return table_response(downloads.commitments_table(items, about=about), fmt,
+                          "national-commitments")
 
 
 def _commitment_items(framework):

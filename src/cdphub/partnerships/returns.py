@@ -21,7 +21,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from cdphub.core.clock import today
-from cdphub.core.downloads import Sheet, Styled, csv_bytes, restore, xlsx_bytes
+from cdphub.core.downloads import About, Table, restore, table_csv, table_xlsx
+from cdphub.core.downloads import Column as FileColumn
 from cdphub.framework import guidance
 from cdphub.geography.models import Area
 
@@ -47,9 +48,13 @@ _CORE = "names, organisations and email addresses of the core partners that have
 
 @dataclass(frozen=True)
 class Column:
+    """``name``: the field's key (in the API and in code); ``heading``: its heading in files,
+    in words (docs/downloads.md); the import reads either."""
+
     name: str
     description: str
     source: str
+    heading: str
 
 
 # Column prefix → the position it reports, in the order the columns appear.
@@ -68,28 +73,43 @@ CORE_PARTNER_PARTS = " | "
 
 def _role_columns(prefix: str, position: Position) -> list[Column]:
     source = _SRO if position == Position.SRO else _LEADS
-    return [Column(f"{prefix}_{key}", f"{position.label}: {label}", source)
+    role = "SRO" if position == Position.SRO else position.label
+    return [Column(f"{prefix}_{key}", f"{position.label}: {label}", source, f"{role} {label}")
             for key, label in CONTACT_FIELDS.items()]
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("partnership_name", "The partnership's name", "The partnership making the return"),
+    Column("partnership_name", "The partnership's name", "The partnership making the return",
+           "Partnership name"),
     Column("authority_codes", "GSS codes of the upper-tier local authorities covered, "
-           "separated by semicolons", _UTLAS),
-    Column("authority_names", "Names of the authorities covered, in the same order", _UTLAS),
-    Column("footprint_rationale", "Why these authorities", _RATIONALE),
+           "separated by semicolons", _UTLAS, "Authority codes"),
+    Column("authority_names", "Names of the authorities covered, in the same order", _UTLAS,
+           "Authority names"),
+    Column("footprint_rationale", "Why these authorities", _RATIONALE, "Footprint rationale"),
     *(column for prefix, position in ROLES.items() for column in _role_columns(prefix, position)),
     Column("core_partners_agreed", "Core partners that agreed the proposal, each as "
-           "'Name | Organisation | email', separated by semicolons", _CORE),
+           "'Name | Organisation | email', separated by semicolons", _CORE,
+           "Core partners agreed"),
 )
 HEADER: tuple[str, ...] = tuple(column.name for column in COLUMNS)
 
 # The bulk import also needs the SRO's role, which the register records for every SRO
 # (guidance chapter 3, Leadership roles) but the return itself does not ask for.
 SRO_ROLE_COLUMN = Column("sro_role", "The role the SRO holds (a key from the guidance's list)",
-                         "Chapter 3, Leadership roles")
+                         "Chapter 3, Leadership roles", "SRO role")
 IMPORT_HEADER: tuple[str, ...] = (*HEADER[:HEADER.index("sro_email") + 1], SRO_ROLE_COLUMN.name,
                                   *HEADER[HEADER.index("sro_email") + 1:])
+#: Each field's heading in files, and the headings of the two layouts in order.
+HEADING_OF: dict[str, str] = {c.name: c.heading for c in (*COLUMNS, SRO_ROLE_COLUMN)}
+HEADINGS: tuple[str, ...] = tuple(HEADING_OF[name] for name in HEADER)
+IMPORT_HEADINGS: tuple[str, ...] = tuple(HEADING_OF[name] for name in IMPORT_HEADER)
+_KEY_OF_HEADING = {heading.lower(): name for name, heading in HEADING_OF.items()}
+
+
+def field_of(heading: str) -> str:
+    """The field a file's heading names: its heading in words (any case) or its key, as
+    files exported before headings were words have them; anything else as it is."""
+    return _KEY_OF_HEADING.get(heading.lower(), heading)
 
 
 # --- the return ---------------------------------------------------------------------------
@@ -188,32 +208,33 @@ def build_rows(queryset, on: dt.date | None = None) -> list[dict[str, str]]:
 # (the CSV prefixes an apostrophe, which the import takes off again with ``restore``).
 
 
+def _table(rows: Iterable[dict[str, str]], header: Iterable[str], about: About) -> Table:
+    return Table([FileColumn(name, HEADING_OF[name]) for name in header],
+                 list(rows), about, sheet="Appendix 1 returns")
+
+
+def _about(exported_on: dt.date, url: str = "") -> About:
+    return About(
+        title="Combating Drugs Partnerships: information returned to central government",
+        source=f"{GUIDANCE}, {APPENDIX}", url=url,
+        details=[("Exported on", exported_on), ("Guidance", GUIDANCE_URL)],
+        appendix=[["Column", "What it holds", "Source in the guidance"],
+                  *([column.heading, column.description, column.source]
+                    for column in COLUMNS)])
+
+
 def to_csv(rows: Iterable[dict[str, str]], header: Iterable[str] = HEADER) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel reads the accents and dashes correctly."""
-    header = list(header)
-    return csv_bytes([header, *([row.get(key, "") for key in header] for row in rows)],
-                     bom=True)
+    """UTF-8 with a byte-order mark (so Excel reads the accents and dashes correctly), with
+    the headings in words; ``header``: the fields, in order."""
+    return table_csv(_table(rows, header, _about(today())))
 
 
-def to_xlsx(rows: Iterable[dict[str, str]], exported_on: dt.date | None = None) -> bytes:
-    """A workbook: the returns on the first sheet (bold, frozen header; one row per
-    partnership) and, on "About", where each column comes from in the guidance."""
+def to_xlsx(rows: Iterable[dict[str, str]], exported_on: dt.date | None = None, *,
+            url: str = "") -> bytes:
+    """A workbook: the returns on the first sheet (one row per partnership) and, on "About",
+    where it came from and where each column comes from in the guidance."""
     exported_on = exported_on or today()
-    returns = Sheet("Appendix 1 returns", [HEADER, *([row[name] for name in HEADER]
-                                                      for row in rows)],
-                    header=True, fit=(12, 60))
-    about = Sheet("About", [
-        [Styled("Combating Drugs Partnerships: information returned to central government",
-                bold=True, size=14)],
-        ["Exported on", Styled(exported_on, number_format="d mmmm yyyy", align_left=True)],
-        ["Source", f"{GUIDANCE}, {APPENDIX}"],
-        ["Link", GUIDANCE_URL],
-        [],
-        [Styled(heading, bold=True)
-         for heading in ("Column", "What it holds", "Source in the guidance")],
-        *([column.name, column.description, column.source] for column in COLUMNS),
-    ], widths={"A": 28, "B": 70, "C": 90})
-    return xlsx_bytes([returns, about])
+    return table_xlsx(_table(rows, HEADER, _about(exported_on, url)))
 
 
 def template_csv() -> bytes:
@@ -248,6 +269,11 @@ class RowError:
     row: int
     column: str
     message: str
+
+    @property
+    def heading(self) -> str:
+        """The column's heading in words, as the template has it."""
+        return HEADING_OF.get(self.column, self.column)
 
 
 @dataclass
@@ -304,7 +330,7 @@ def read_import(data: bytes | str, *, valid_from: dt.date | None = None) -> Impo
                                       "its first row holds the column headings."))
         return report
 
-    header = [heading.strip() for heading in records[0]]
+    header = [field_of(heading.strip()) for heading in records[0]]
     while header and not header[-1]:  # spreadsheets sometimes save empty columns at the end
         header.pop()
     if not _check_header(header, report):
@@ -326,7 +352,7 @@ def read_import(data: bytes | str, *, valid_from: dt.date | None = None) -> Impo
 
 def _check_header(header: list[str], report: ImportReport) -> bool:
     known = set(IMPORT_HEADER)
-    headings = ", ".join(IMPORT_HEADER)
+    headings = ", ".join(IMPORT_HEADINGS)
     seen: set[str] = set()
     for heading in header:
         if not heading:
@@ -338,17 +364,18 @@ def _check_header(header: list[str], report: ImportReport) -> bool:
                                           f"the headings are {headings}."))
         elif heading in seen:
             report.errors.append(RowError(1, heading, f"There are two columns headed "
-                                          f"'{heading}'. Delete one of them."))
+                                          f"'{HEADING_OF.get(heading, heading)}'. Delete one "
+                                          "of them."))
         seen.add(heading)
     for name in IMPORT_HEADER:
         if name in seen:
             continue
         if name == SRO_ROLE_COLUMN.name:
-            report.errors.append(RowError(1, name, "Add a column headed 'sro_role' giving the "
+            report.errors.append(RowError(1, name, "Add a column headed 'SRO role' giving the "
                                           "role each SRO holds, one of: " + sro_role_help()
                                           + "."))
         else:
-            report.errors.append(RowError(1, name, f"Add a column headed '{name}' (leave its "
+            report.errors.append(RowError(1, name, f"Add a column headed '{HEADING_OF[name]}' (leave its "
                                           "cells empty where there is nothing to return)."))
     # Rows can still be checked when only the SRO's role column is missing.
     return all(e.column == SRO_ROLE_COLUMN.name for e in report.errors)

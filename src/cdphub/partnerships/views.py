@@ -7,12 +7,13 @@ from itertools import chain
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from cdphub.accounts import audit
 from cdphub.accounts.models import AuditEvent
 from cdphub.core.access import access
 from cdphub.core.clock import today
-from cdphub.core.downloads import csv_response
+from cdphub.core.downloads import DATE, About, Column, Table, table_response
 from cdphub.framework import guidance
 from cdphub.framework.milestones import OVERDUE
 
@@ -339,14 +340,30 @@ def national_milestones(request):
 def _milestones_csv(request, rows):
     audit.record(AuditEvent.Kind.EXPORT, request=request,
                  target="national milestone table (CSV)", filters=request.GET.dict())
-    table = [["partnership", "region", "milestone", "due_on", "status", "completed_on",
-              "evidence"]]
-    for partnership, statuses in rows:
-        for m in statuses:
-            table.append([partnership.name, partnership.region.name, m.milestone.label,
-                          m.due_on, m.status, m.completed_on, m.evidence])
-    # With a byte-order mark, so spreadsheet programs read UTF-8.
-    return csv_response(table, f"cdphub-milestones-{today()}.csv", bom=True)
+    rows = [{"partnership": partnership.name, "partnership_code": partnership.slug,
+             "region": partnership.region.name, "region_code": partnership.region.code,
+             "milestone": m.milestone.label, "due_on": m.due_on,
+             "status": MILESTONE_STATUS_WORDS.get(m.status, m.status.capitalize()),
+             "completed_on": m.completed_on, "evidence": m.evidence}
+            for partnership, statuses in rows for m in statuses]
+    filters = [(what, chosen) for what, chosen in (
+        ("Region", request.GET.get("region", "")),
+        ("Show", "Overdue only" if request.GET.get("show") == "overdue" else "")) if chosen]
+    about = About(title="Milestones of every partnership", source="cdphub register",
+                  url=request.build_absolute_uri(reverse("partnerships:national-milestones")),
+                  filters=filters)
+    return table_response(Table(MILESTONE_COLUMNS, rows, about), "csv",
+                          f"cdphub-milestones-{today()}")
+
+
+#: A milestone's status in the words of its tag (``_milestone_tag.html``).
+MILESTONE_STATUS_WORDS = {"done": "Done", "overdue": "Overdue", "due": "Due"}
+MILESTONE_COLUMNS = [Column("partnership", "Partnership"),
+                     Column("partnership_code", "Partnership code"), Column("region", "Region"),
+                     Column("region_code", "Region code"), Column("milestone", "Milestone"),
+                     Column("due_on", "Due on", DATE), Column("status", "Status"),
+                     Column("completed_on", "Completed on", DATE),
+                     Column("evidence", "Evidence")]
 
 
 @access("partnerships.view_partnership", load=_partnership)

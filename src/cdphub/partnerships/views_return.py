@@ -9,6 +9,7 @@ from django import forms
 from django.core.validators import FileExtensionValidator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from cdphub.accounts.audit import record
 from cdphub.accounts.models import AuditEvent
@@ -26,9 +27,10 @@ from .views import _context, _partnership
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 
-def _download(rows: list[dict[str, str]], file_format: str, filename: str,
-              on: dt.date) -> HttpResponse:
-    content = returns.to_csv(rows) if file_format == "csv" else returns.to_xlsx(rows, on)
+def _download(request, rows: list[dict[str, str]], file_format: str, filename: str,
+              on: dt.date, page: str) -> HttpResponse:
+    content = (returns.to_csv(rows) if file_format == "csv"
+               else returns.to_xlsx(rows, on, url=request.build_absolute_uri(page)))
     return download(content, CONTENT_TYPES[file_format], filename)
 
 
@@ -48,7 +50,8 @@ def _export_one(request, partnership: Partnership, file_format: str) -> HttpResp
            target=f"Appendix 1 return for {partnership.name} ({file_format.upper()})",
            format=file_format, partnerships=1)
     filename = f"{partnership.slug}-appendix-1-return-{on:%Y-%m-%d}.{file_format}"
-    return _download(rows, file_format, filename, on)
+    return _download(request, rows, file_format, filename, on,
+                     reverse("partnerships:return", args=[partnership.slug]))
 
 
 @access("partnerships.view_partnership", load=_partnership)
@@ -85,7 +88,8 @@ def _export_register(request, file_format: str) -> HttpResponse:
            target=f"Appendix 1 returns for every partnership ({file_format.upper()})",
            format=file_format, partnerships=len(rows))
     filename = f"cdp-register-appendix-1-{on:%Y-%m-%d}.{file_format}"
-    return _download(rows, file_format, filename, on)
+    return _download(request, rows, file_format, filename, on,
+                     reverse("partnerships:register-export"))
 
 
 @access("partnerships.export_national_register")

@@ -55,7 +55,7 @@ def proportion(
     check_counts(x, n)
     reject(x > n, "numerator", "must not be greater than the denominator for a proportion")
     levels = normalise_levels(levels)
-    result: Result = {"value": x / n * multiplier}
+    result: Result = {"value": x * multiplier / n}  # one rounding: 11 of 40 is 27.5%
     for level in levels:
         lower, upper = wilson_limits(x, n, level)
         suffix = level_suffix(level)
@@ -97,7 +97,7 @@ def unmet_need(
     reject(high < n, "denominator_upper", "must not be less than the denominator")
     treated = n - x
     return {
-        "value": x / n * multiplier,
+        "value": x * multiplier / n,
         "lower_95": np.maximum(1 - treated / low, 0.0) * multiplier,
         "upper_95": (1 - treated / high) * multiplier,
     }

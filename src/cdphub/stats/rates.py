@@ -47,7 +47,9 @@ def crude_rate(
     check_counts(x, n)
     levels = normalise_levels(levels)
     scale = multiplier / n
-    result: Result = {"value": x * scale}
+    # Multiplied before dividing: one rounding, so 53 per 500 per 100 is 10.6 exactly, not
+    # 10.600000000000001 (the limits are not such round numbers and keep ``scale``).
+    result: Result = {"value": x * multiplier / n}
     for level in levels:
         lower, upper = poisson_limits(x, level)
         suffix = level_suffix(level)
