@@ -48,14 +48,13 @@ REFLOW_JS = """() => {
   const containers = [];
   for (const el of document.body.querySelectorAll('*:not(svg *)')) {
     const box = el.getBoundingClientRect();
-    // Its box, or the text overflowing it (a word longer than the line).
-    const right = Math.max(box.right, box.left + el.scrollWidth);
     if (containers.some(c => c.contains(el))) {
       // Content escaping its scroll container (say, positioned against the page).
       if (box.width > 0 && box.right > width + 1) inside.push([box.right, describe(el)]);
       continue;
     }
-    if (scrolls(el)) {
+    const container = scrolls(el);
+    if (container) {
       containers.push(el);
       if (el.scrollWidth > el.clientWidth + 1 && !(el.matches('.app-scroll[tabindex="0"]')
           && el.getAttribute('role') === 'region'
@@ -63,6 +62,8 @@ REFLOW_JS = """() => {
         unnamed.push(describe(el));
       }
     }
+    // Its box, or (for any other box) the text overflowing it: a word longer than the line.
+    const right = container ? box.right : Math.max(box.right, box.left + el.scrollWidth);
     if (box.width > 0 && right > width + 1) offenders.push([right, describe(el)]);
   }
   const widest = (offenders.length ? offenders : inside).sort((a, b) => b[0] - a[0]);
