@@ -1,6 +1,7 @@
 """Pages print on A4 (docs/pages.md, "Print"): the outcomes overview prints landscape with
-every column header inside the page, a metric page on fewer than 5 pages, and neither prints
-navigation, buttons or the addresses of links inside tables and navigation."""
+every column header inside the page, a metric page on fewer than 5 pages, the other widest
+tables inside the page; none prints navigation, download links or the addresses of links
+inside tables and navigation."""
 
 from __future__ import annotations
 
@@ -93,3 +94,14 @@ def test_a_metric_page_prints_on_fewer_than_5_a4_pages(web, demo):
     sizes = print_and_check_headers(web, f"{GM}/outcomes/drug_misuse_deaths/")
     assert all(round(w) == 210 and round(h) == 297 for w, h in sizes), sizes
     assert len(sizes) < 5, f"the metric page prints on {len(sizes)} A4 pages"
+
+
+def test_the_widest_tables_of_other_pages_print_inside_the_page(web, demo):
+    from cdphub.demo.build import DEMO_TOTP_SECRET
+
+    web.sign_in("central.admin@example.org", DEMO_PASSWORD, totp_secret=DEMO_TOTP_SECRET)
+    for path, landscape in [("/partnerships/milestones/", True), ("/outcomes/loads/", True),
+                            (f"{GM}/people/", False), (f"{GM}/meetings/actions/", False),
+                            ("/account/audit-log/", False)]:
+        sizes = print_and_check_headers(web, path)
+        assert (sizes[0][0] > sizes[0][1]) == landscape, (path, sizes[0])
