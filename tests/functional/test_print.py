@@ -33,9 +33,6 @@ HEADERS_JS = """() => [...document.querySelectorAll('main table thead th')]
 def pdf_pages(pdf: bytes) -> list[tuple[float, float]]:
     """Each page's size in mm (width, height), from the PDF's page objects."""
     pages = re.findall(rb"/Type\s*/Page(?![s\w]).*?/MediaBox\s*\[([^\]]*)\]", pdf, re.DOTALL)
-    if not pages:  # MediaBox written before /Type
-        pages = re.findall(rb"/MediaBox\s*\[([^\]]*)\][^>]*?/Type\s*/Page(?![s\w])", pdf,
-                           re.DOTALL)
     count = len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf))
     assert len(pages) == count, "every page object has a MediaBox"
     sizes = []
