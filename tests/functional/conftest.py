@@ -21,6 +21,56 @@ CHROMIUM_ARGS = [
 ]
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
+# WCAG 2.2 1.4.10 (reflow): every page visited with goto() is laid out again at these widths
+# (CSS px) and must not scroll sideways itself. Wide tables and charts scroll inside their own
+# container (docs/pages.md, "Wide tables and charts"), which must be named, focusable and
+# marked .app-scroll (the class that draws the cue).
+REFLOW_WIDTHS = (320, 768, 1280)
+
+# One evaluate per width: the page's overflow, the widest elements that stick out (outside
+# any scroll container; nothing inside an SVG), and scroll containers that scroll at this
+# width but are not a named, focusable .app-scroll region.
+REFLOW_JS = """() => {
+  const root = document.documentElement;
+  const width = root.clientWidth;
+  const scrolls = el => {
+    const overflow = getComputedStyle(el).overflowX;
+    return (overflow === 'auto' || overflow === 'scroll') && el !== root && el !== document.body;
+  };
+  const describe = el => {
+    const cls = (el.getAttribute('class') || '').trim().split(/\\s+/).filter(Boolean);
+    const text = (el.getAttribute('aria-label') || el.textContent || '')
+      .replace(/\\s+/g, ' ').trim().slice(0, 40);
+    return el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + cls.map(c => '.' + c).join('')
+      + ` (${Math.round(el.getBoundingClientRect().width)}px: "${text}")`;
+  };
+  const offenders = [], inside = [], unnamed = [];
+  const containers = [];
+  for (const el of document.body.querySelectorAll('*:not(svg *)')) {
+    const box = el.getBoundingClientRect();
+    if (containers.some(c => c.contains(el))) {
+      // Content escaping its scroll container (say, positioned against the page).
+      if (box.width > 0 && box.right > width + 1) inside.push([box.right, describe(el)]);
+      continue;
+    }
+    const container = scrolls(el);
+    if (container) {
+      containers.push(el);
+      if (el.scrollWidth > el.clientWidth + 1 && !(el.matches('.app-scroll[tabindex="0"]')
+          && el.getAttribute('role') === 'region'
+          && (el.getAttribute('aria-label') || el.getAttribute('aria-labelledby')))) {
+        unnamed.push(describe(el));
+      }
+    }
+    // Its box, or (for any other box) the text overflowing it: a word longer than the line.
+    const right = container ? box.right : Math.max(box.right, box.left + el.scrollWidth);
+    if (box.width > 0 && right > width + 1) offenders.push([right, describe(el)]);
+  }
+  const widest = (offenders.length ? offenders : inside).sort((a, b) => b[0] - a[0]);
+  return {scrollWidth: root.scrollWidth, clientWidth: width,
+          offenders: widest.slice(0, 5).map(o => o[1]), unnamed};
+}"""
+
 
 def pytest_collection_modifyitems(items):
     for item in items:
@@ -66,7 +116,29 @@ class Browser:
             self.console_errors = [e for e in self.console_errors
                                    if f"status of {status}" not in e]
         self.check()
+        self.check_reflow(path)
         return response
+
+    def check_reflow(self, path: str) -> None:
+        """Lay the page out at each of REFLOW_WIDTHS (no reload) and fail if the page itself
+        scrolls sideways, naming the widest elements that stick out, or if a table or chart
+        that scrolls inside its container lacks the named, focusable scroll region."""
+        viewport = self.page.viewport_size
+        problems = []
+        try:
+            for width in REFLOW_WIDTHS:
+                self.page.set_viewport_size({"width": width, "height": viewport["height"]})
+                found = self.page.evaluate(REFLOW_JS)
+                if found["scrollWidth"] > found["clientWidth"]:
+                    problems.append(
+                        f"{path} at {width}px is {found['scrollWidth']}px wide; widest: "
+                        + "; ".join(found["offenders"]))
+                problems += [f"{path} at {width}px: {element} scrolls sideways but is not a "
+                             'named .app-scroll region with tabindex="0"'
+                             for element in found["unnamed"]]
+        finally:
+            self.page.set_viewport_size(viewport)
+        assert not problems, "\n".join(problems)
 
     def check(self) -> None:
         """Run axe-core on the current page; fail with a readable list of violations."""

@@ -64,12 +64,16 @@ def _figure_dict(figure, prefix: str = "") -> dict:
 def overview(request, partnership: Partnership, slug: str):
     metrics = partnership_metrics(partnership)
     can_define = request.user.has_perm("outcomes.define_local_metric", partnership)
-    key = dashboard.cache_key("overview", partnership, metrics, can_define)
+    # "overview-2": the cached value now has two parts; a shared cache may still hold entries
+    # of the one-part shape under the old kind.
+    key = dashboard.cache_key("overview-2", partnership, metrics, can_define)
 
     def build():
         context = {"partnership": partnership, "legend": _legend(),
                    "can_define_metrics": can_define, **_overview_context(partnership, metrics)}
-        return {"body": render_to_string("outcomes/dashboard/_overview_body.html", context)}
+        # Two parts: the introduction beside the side navigation, the table below it.
+        return {"body": render_to_string("outcomes/dashboard/_overview_body.html", context),
+                "table": render_to_string("outcomes/dashboard/_overview_table.html", context)}
 
     return render(request, "outcomes/dashboard/overview.html", {
         **_section(partnership), **dashboard.cached(key, build)})
