@@ -16,8 +16,10 @@ from cdphub.core.downloads import csv_response
 from cdphub.framework import guidance
 from cdphub.framework.milestones import OVERDUE
 from cdphub.geography.models import Area, AreaType
+from cdphub.outcomes.numbers import format_number
 
 from . import actions
+from .attention import DUE_SOON_DAYS, headline_rows, needs_attention, trend_words
 from .forms import (
     AppointmentForm,
     DecisionForm,
@@ -105,19 +107,48 @@ def create(request):
 def detail(request, partnership: Partnership, slug: str):
     on = today()
     coverage = core_coverage(partnership, on)
-    statuses = milestone_status(partnership, on)
     return render(request, "partnerships/detail.html", _context(
         request, partnership, "overview",
+        attention=needs_attention(partnership, on), due_soon_days=DUE_SOON_DAYS,
         authorities=current_authorities(partnership, on),
         leadership=leadership(partnership, on),
         coverage=coverage,
-        milestones=statuses,
-        overdue=[m for m in statuses if m.status == OVERDUE],
+        milestones=milestone_status(partnership, on),
         pending_changes=partnership.footprint_changes.filter(
             status=FootprintChange.Status.PROPOSED),
         current_terms=partnership.terms_of_reference.all()[:1],
         can_define_metrics=request.user.has_perm("outcomes.define_local_metric", partnership),
     ))
+
+
+@access("partnerships.view_partnership", load=_partnership)
+def board_summary(request, partnership: Partnership, slug: str):
+    """What needs attention and the headline outcomes, to print for a board (one or two A4
+    pages)."""
+    on = today()
+    headline = headline_rows(partnership)
+    rows = []
+    for row in headline:
+        metric, figure = row.metric, row.figure
+        method, unit = metric.method, metric.unit
+        shown = figure is not None and figure.value is not None
+        rows.append({
+            "metric": metric, "period": row.period_label, "figure": figure,
+            "value": format_number(figure.value, unit=unit, method=method) if shown else "",
+            "interval": (f"{format_number(figure.lower_95, unit=unit, method=method)} to "
+                         f"{format_number(figure.upper_95, unit=unit, method=method)}")
+            if shown and figure.lower_95 is not None and figure.upper_95 is not None else "",
+            "england": format_number(row.england.value, unit=unit, method=method)
+            if row.england is not None else "–",
+            "note": "" if shown else ("Not shown (small numbers)"
+                                      if figure is not None and figure.suppressed else
+                                      row.note or "No figure yet"),
+            "trend": trend_words(figure.trend) if shown else "",
+        })
+    return render(request, "partnerships/board_summary.html", _context(
+        request, partnership, "overview", attention=needs_attention(partnership, on, headline),
+        due_soon_days=DUE_SOON_DAYS, rows=rows,
+        is_synthetic=any(r["figure"] is not None and r["figure"].is_synthetic for r in rows)))
 
 
 @access("partnerships.view_partnership", load=_partnership)
