@@ -50,7 +50,7 @@ def home(request, *, more=None):
     """The service's home page ('core:home'): for someone signed in, their roles and the
     partnerships and regions they hold them in. It lives here, not in ``core``, because it
     reads memberships. ``more(request, context)`` returns anything a higher layer adds (what
-    needs attention in the user's partnership, ``partnerships.views_home``, which
+    needs attention in the user's partnership, ``partnerships.views.home``, which
     ``config/urls.py`` mounts under the ``core`` name)."""
     memberships = active_memberships(request.user)
     partnerships = sorted(

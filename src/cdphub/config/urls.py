@@ -1,12 +1,12 @@
 from django.urls import include, path
 
 from cdphub.accounts import urls as accounts_urls
-from cdphub.partnerships.views_home import home
 from cdphub.api.api import api
 from cdphub.core import urls as core_urls
 from cdphub.outcomes import urls_partnership as outcomes_partnership_urls
 from cdphub.partnerships import urls as partnerships_urls
 from cdphub.partnerships import urls_roles
+from cdphub.partnerships.views import home
 
 # Some pages keep the URL names they have always had but live in a higher layer than the app
 # that owns their namespace, which must not import that layer (see docs/architecture.md):

@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from cdphub.accounts import audit
 from cdphub.accounts.models import AuditEvent
-from cdphub.core.access import access
+from cdphub.accounts.views import home as accounts_home
+from cdphub.core.access import PUBLIC, access
 from cdphub.core.clock import today
 from cdphub.core.downloads import csv_response
 from cdphub.framework import guidance
@@ -69,6 +70,33 @@ def _context(request, partnership: Partnership, section: str, **extra) -> dict:
             "partnership_sections": sections_for(partnership.slug),
             "can_edit": request.user.has_perm("partnerships.change_partnership", partnership),
             "today": today(), **extra}
+
+
+def one_partnership(context: dict) -> Partnership | None:
+    """The home page's partnership, when the user's roles cover exactly one (no region, not
+    central)."""
+    partnerships = context["my_partnerships"]
+    if len(partnerships) != 1 or context["my_regions"] or context["is_central"]:
+        return None
+    return partnerships[0]
+
+
+def _home_attention(request, context: dict) -> dict:
+    partnership = one_partnership(context)
+    if partnership is None or not request.user.has_perm("partnerships.view_partnership",
+                                                        partnership):
+        return {}
+    partnership = with_register(Partnership.objects.all()).get(pk=partnership.pk)
+    return {"attention_partnership": partnership, "due_soon_days": DUE_SOON_DAYS,
+            "attention": needs_attention(partnership, today())}
+
+
+@access(PUBLIC)
+def home(request):
+    """The home page ('core:home', ``accounts.views.home``) and, for someone whose roles cover
+    exactly one partnership, what needs attention there. ``config/urls.py`` mounts it: accounts
+    must not import the register."""
+    return accounts_home(request, more=_home_attention)
 
 
 @access("partnerships.view_partnership_list")
