@@ -345,6 +345,7 @@ def coverage(request, partnership: Partnership, slug: str):
 def milestones(request, partnership: Partnership, slug: str):
     return render(request, "partnerships/milestones.html", _context(
         request, partnership, "milestones", milestones=milestone_status(partnership, today()),
+        due_soon_days=DUE_SOON_DAYS,
         completions=partnership.milestone_completions.all()))
 
 
@@ -382,6 +383,7 @@ def national_milestones(request):
         return _milestones_csv(request, rows)
     return render(request, "partnerships/national_milestones.html", {
         "rows": rows, "milestones": guidance().milestones, "today": on,
+        "due_soon_days": DUE_SOON_DAYS,
         "regions": Area.objects.filter(area_type=AreaType.REGION).order_by("name"),
         "region_code": region_code, "only_overdue": only_overdue,
         "overdue_count": sum(1 for _p, s in rows for x in s if x.status == OVERDUE),
