@@ -46,25 +46,26 @@ BACKUP_CODE_COUNT = 10
 
 
 @access(PUBLIC)
-def home(request):
+def home(request, *, more=None):
     """The service's home page ('core:home'): for someone signed in, their roles and the
     partnerships and regions they hold them in. It lives here, not in ``core``, because it
-    reads memberships; ``config/urls.py`` mounts it under its ``core`` name."""
+    reads memberships. ``more(request, context)`` returns anything a higher layer adds (what
+    needs attention in the user's partnership, ``partnerships.views.home``, which
+    ``config/urls.py`` mounts under the ``core`` name)."""
     memberships = active_memberships(request.user)
     partnerships = sorted(
         {m.partnership for m in memberships if m.partnership_id}, key=lambda p: p.name
     )
     regions = sorted({m.region for m in memberships if m.region_id}, key=lambda r: r.name)
-    return render(
-        request,
-        "core/home.html",
-        {
-            "memberships": memberships,
-            "my_partnerships": partnerships,
-            "my_regions": regions,
-            "is_central": is_central(request.user),
-        },
-    )
+    context = {
+        "memberships": memberships,
+        "my_partnerships": partnerships,
+        "my_regions": regions,
+        "is_central": is_central(request.user),
+    }
+    if more is not None:
+        context.update(more(request, context))
+    return render(request, "core/home.html", context)
 
 
 def _safe_next(request, default: str) -> str:

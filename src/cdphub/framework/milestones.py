@@ -5,6 +5,10 @@ deadline and due before it. A recurring milestone is a series of occurrences: th
 on the guidance's deadline; each next one falls ``recurrence_months`` after the previous
 completion (anchor "completion": "at least every three years") or after the previous
 deadline (anchor "deadline": "every 12 months thereafter").
+
+How an occurrence is shown (``shown_status``) adds one distinction the status does not make:
+an occurrence still to come is "due" only within ``DUE_SOON_DAYS`` of its date, and "not yet
+due" before that, so that a milestone years away does not read as something to do now.
 """
 
 from __future__ import annotations
@@ -15,6 +19,11 @@ from dataclasses import dataclass
 from . import Milestone
 
 DONE, DUE, OVERDUE = "done", "due", "overdue"
+#: How an occurrence that is due, but not within ``DUE_SOON_DAYS``, is shown.
+NOT_YET_DUE = "not yet due"
+#: An occurrence is shown as due (and listed as needing attention) from this many days
+#: before its date; further away it is "not yet due" (cdphub's rule, docs/rules.md).
+DUE_SOON_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,14 @@ class Occurrence:
     status: str
     completed_on: dt.date | None = None
     evidence: str = ""
+
+
+def shown_status(occurrence: Occurrence, today: dt.date) -> str:
+    """Done, overdue, due (on or within ``DUE_SOON_DAYS`` days before its date) or not yet
+    due (further away)."""
+    if occurrence.status != DUE:
+        return occurrence.status
+    return DUE if (occurrence.due_on - today).days <= DUE_SOON_DAYS else NOT_YET_DUE
 
 
 def add_months(date: dt.date, months: int) -> dt.date:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("milestones/", views.national_milestones, name="national-milestones"),
     path("footprint-changes/", views.footprint_changes, name="footprint-changes"),
     path("<slug:slug>/", views.detail, name="detail"),
+    path("<slug:slug>/board-summary/", views.board_summary, name="board-summary"),
     path("<slug:slug>/footprint/", views.footprint, name="footprint"),
     path("<slug:slug>/footprint/rationale/", views.edit_rationale, name="footprint-rationale"),
     path("<slug:slug>/footprint/propose/", views.propose_footprint_change,

@@ -11,13 +11,16 @@ from django.urls import reverse
 
 from cdphub.accounts import audit
 from cdphub.accounts.models import AuditEvent
-from cdphub.core.access import access
+from cdphub.accounts.views import home as accounts_home
+from cdphub.core.access import PUBLIC, access
 from cdphub.core.clock import today
 from cdphub.core.downloads import DATE, About, Column, Table, table_response
 from cdphub.framework import guidance
 from cdphub.framework.milestones import OVERDUE
+from cdphub.outcomes.numbers import format_number
 
 from . import actions
+from .attention import DUE_SOON_DAYS, headline_rows, needs_attention, trend_words
 from .forms import (
     AppointmentForm,
     DecisionForm,
@@ -70,6 +73,33 @@ def _context(request, partnership: Partnership, section: str, **extra) -> dict:
             "today": today(), **extra}
 
 
+def one_partnership(context: dict) -> Partnership | None:
+    """The home page's partnership, when the user's roles cover exactly one (no region, not
+    central)."""
+    partnerships = context["my_partnerships"]
+    if len(partnerships) != 1 or context["my_regions"] or context["is_central"]:
+        return None
+    return partnerships[0]
+
+
+def _home_attention(request, context: dict) -> dict:
+    partnership = one_partnership(context)
+    if partnership is None or not request.user.has_perm("partnerships.view_partnership",
+                                                        partnership):
+        return {}
+    partnership = with_register(Partnership.objects.all()).get(pk=partnership.pk)
+    return {"attention_partnership": partnership, "due_soon_days": DUE_SOON_DAYS,
+            "attention": needs_attention(partnership, today())}
+
+
+@access(PUBLIC)
+def home(request):
+    """The home page ('core:home', ``accounts.views.home``) and, for someone whose roles cover
+    exactly one partnership, what needs attention there. ``config/urls.py`` mounts it: accounts
+    must not import the register."""
+    return accounts_home(request, more=_home_attention)
+
+
 @access("partnerships.view_partnership_list")
 def partnership_list(request):
     partnerships = visible_to(Partnership.objects.select_related("region"), request.user)
@@ -110,19 +140,48 @@ def create(request):
 def detail(request, partnership: Partnership, slug: str):
     on = today()
     coverage = core_coverage(partnership, on)
-    statuses = milestone_status(partnership, on)
     return render(request, "partnerships/detail.html", _context(
         request, partnership, "overview",
+        attention=needs_attention(partnership, on), due_soon_days=DUE_SOON_DAYS,
         authorities=current_authorities(partnership, on),
         leadership=leadership(partnership, on),
         coverage=coverage,
-        milestones=statuses,
-        overdue=[m for m in statuses if m.status == OVERDUE],
+        milestones=milestone_status(partnership, on),
         pending_changes=partnership.footprint_changes.filter(
             status=FootprintChange.Status.PROPOSED),
         current_terms=partnership.terms_of_reference.all()[:1],
         can_define_metrics=request.user.has_perm("outcomes.define_local_metric", partnership),
     ))
+
+
+@access("partnerships.view_partnership", load=_partnership)
+def board_summary(request, partnership: Partnership, slug: str):
+    """What needs attention and the headline outcomes, to print for a board (one or two A4
+    pages)."""
+    on = today()
+    headline = headline_rows(partnership)
+    rows = []
+    for row in headline:
+        metric, figure = row.metric, row.figure
+        method, unit = metric.method, metric.unit
+        shown = figure is not None and figure.value is not None
+        rows.append({
+            "metric": metric, "period": row.period_label, "figure": figure,
+            "value": format_number(figure.value, unit=unit, method=method) if shown else "",
+            "interval": (f"{format_number(figure.lower_95, unit=unit, method=method)} to "
+                         f"{format_number(figure.upper_95, unit=unit, method=method)}")
+            if shown and figure.lower_95 is not None and figure.upper_95 is not None else "",
+            "england": format_number(row.england.value, unit=unit, method=method)
+            if row.england is not None else "–",
+            "note": "" if shown else ("Not shown (small numbers)"
+                                      if figure is not None and figure.suppressed else
+                                      row.note or "No figure yet"),
+            "trend": trend_words(figure.trend) if shown else "",
+        })
+    return render(request, "partnerships/board_summary.html", _context(
+        request, partnership, "overview", attention=needs_attention(partnership, on, headline),
+        due_soon_days=DUE_SOON_DAYS, rows=rows,
+        is_synthetic=any(r["figure"] is not None and r["figure"].is_synthetic for r in rows)))
 
 
 @access("partnerships.view_partnership", load=_partnership)
@@ -291,6 +350,7 @@ def coverage(request, partnership: Partnership, slug: str):
 def milestones(request, partnership: Partnership, slug: str):
     return render(request, "partnerships/milestones.html", _context(
         request, partnership, "milestones", milestones=milestone_status(partnership, today()),
+        due_soon_days=DUE_SOON_DAYS,
         completions=partnership.milestone_completions.all()))
 
 
@@ -332,6 +392,7 @@ def national_milestones(request):
         "regions": scope.regions, "scope": scope,
         "empty_reason": "" if rows else scope.empty_reason(region_code=region_code,
                                                            overdue=only_overdue),
+        "due_soon_days": DUE_SOON_DAYS,
         "region_code": region_code, "only_overdue": only_overdue,
         "overdue_count": sum(1 for _p, s in rows for x in s if x.status == OVERDUE),
     })
