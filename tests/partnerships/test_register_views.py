@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.test import override_settings
@@ -187,6 +189,20 @@ def test_national_milestones_download_as_csv_is_audited(client, registered):
                and ",Overdue," in line for line in lines)
     assert len(lines) == 1 + 2 * 8  # two partnerships, eight milestones each
     assert AuditEvent.objects.filter(kind="export", target__contains="milestone").exists()
+
+
+@override_settings(CDPHUB_TODAY="2022-06-01")
+def test_national_milestones_csv_says_due_only_within_the_window_as_the_page_does(
+        client, registered):
+    sign_in(client, registered.central_admin)
+    response = client.get(reverse("partnerships:national-milestones") + "?format=csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    on = dt.date(2022, 6, 1)
+    statuses = {(row["Status"], (dt.date.fromisoformat(row["Due on"]) - on).days > 90)
+                for row in rows if row["Status"] in {"Due", "Not yet due"}}
+    # Due only within 90 days of its date; further away, "Not yet due" (as the tag says).
+    assert ("Not yet due", True) in statuses and ("Due", False) in statuses
+    assert ("Due", True) not in statuses and ("Not yet due", False) not in statuses
 
 
 def test_history_includes_checklist_items_and_decisions(client, registered):

@@ -16,7 +16,7 @@ from cdphub.core.access import PUBLIC, access
 from cdphub.core.clock import today
 from cdphub.core.downloads import DATE, About, Column, Table, table_response
 from cdphub.framework import guidance
-from cdphub.framework.milestones import OVERDUE
+from cdphub.framework.milestones import NOT_YET_DUE, OVERDUE, shown_status
 from cdphub.outcomes.numbers import format_number
 
 from . import actions
@@ -401,10 +401,11 @@ def national_milestones(request):
 def _milestones_csv(request, rows):
     audit.record(AuditEvent.Kind.EXPORT, request=request,
                  target="national milestone table (CSV)", filters=request.GET.dict())
+    on = today()
     rows = [{"partnership": partnership.name, "partnership_code": partnership.slug,
              "region": partnership.region.name, "region_code": partnership.region.code,
              "milestone": m.milestone.label, "due_on": m.due_on,
-             "status": MILESTONE_STATUS_WORDS.get(m.status, m.status.capitalize()),
+             "status": MILESTONE_STATUS_WORDS[shown_status(m, on)],
              "completed_on": m.completed_on, "evidence": m.evidence}
             for partnership, statuses in rows for m in statuses]
     filters = [(what, chosen) for what, chosen in (
@@ -418,7 +419,9 @@ def _milestones_csv(request, rows):
 
 
 #: A milestone's status in the words of its tag (``_milestone_tag.html``).
-MILESTONE_STATUS_WORDS = {"done": "Done", "overdue": "Overdue", "due": "Due"}
+# The tag's words (partnerships/_milestone_tag.html), so the file says what the page says.
+MILESTONE_STATUS_WORDS = {"done": "Done", "overdue": "Overdue", "due": "Due",
+                          NOT_YET_DUE: "Not yet due"}
 MILESTONE_COLUMNS = [Column("partnership", "Partnership"),
                      Column("partnership_code", "Partnership code"), Column("region", "Region"),
                      Column("region_code", "Region code"), Column("milestone", "Milestone"),
