@@ -20,6 +20,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from .models import (
     Action,
@@ -86,9 +87,8 @@ HIDDEN_BY_MODEL = {Decision: {"meeting"}}
 # Fields whose values are not shown, only that they changed.
 SENSITIVE = {(TermsOfReference, "document"), (Person, "email"), (Person, "user")}
 LABELS = {
-    (Meeting, "held_on"): "Date", (Action, "due_on"): "Due date",
-    (Action, "completed_on"): "Date done", (Action, "description"): "What needs doing",
-    (Meeting, "withdrawn_at"): "Withdrawn", (Meeting, "withdrawn_by"): "Withdrawn by",
+    (Action, "due_on"): "due date", (Action, "completed_on"): "date done",
+    (Action, "description"): "what needs doing", (Meeting, "withdrawn_by"): "withdrawn by",
 }
 
 
@@ -163,7 +163,9 @@ class Group:
     versions: list[Version]
 
 
-def _versions(partnership_id: int) -> list[Version]:
+def versions(partnership_id: int) -> list[Version]:
+    """The key of every version of every record of the partnership (one query per kind of
+    record)."""
     found = []
     for index, source in enumerate(SOURCES):
         rows = source.model.history.filter(**source.of_partnership(partnership_id)).values_list(
@@ -172,29 +174,29 @@ def _versions(partnership_id: int) -> list[Version]:
     return found
 
 
-def groups(partnership_id: int, *, kind: str = "", person: str = "") -> list[Group]:
+def groups(all_versions: list[Version], *, kind: str = "", person: str = "") -> list[Group]:
     """The saves, newest first, each with its versions; only saves that touched a record of
     ``kind`` (a key of RECORD_TYPES) and made by ``person`` (a user id, or SYSTEM), if given."""
     saves: dict[tuple[dt.datetime, int | None], list[Version]] = {}
-    for version in _versions(partnership_id):
+    for version in all_versions:
         saves.setdefault((version.date, version.user_id), []).append(version)
     result = []
-    for (date, user_id), versions in saves.items():
+    for (date, user_id), group in saves.items():
         if person == SYSTEM and user_id is not None:
             continue
         if person and person != SYSTEM and str(user_id) != person:
             continue
-        if kind and not any(SOURCES[v.source].kind == kind for v in versions):
+        if kind and not any(SOURCES[v.source].kind == kind for v in group):
             continue
-        versions.sort(key=lambda v: (v.source, v.object_id, v.history_id))
-        result.append(Group(date, user_id, versions))
+        group.sort(key=lambda v: (v.source, v.object_id, v.history_id))
+        result.append(Group(date, user_id, group))
     result.sort(key=lambda g: (g.date, max(v.history_id for v in g.versions)), reverse=True)
     return result
 
 
-def people(partnership_id: int) -> list[tuple[str, str]]:
+def people(all_versions: list[Version]) -> list[tuple[str, str]]:
     """(value, name) of everyone who has changed the partnership's records, for the filter."""
-    ids = {version.user_id for version in _versions(partnership_id)}
+    ids = {version.user_id for version in all_versions}
     users = get_user_model().objects.filter(pk__in=[i for i in ids if i is not None])
     options = sorted(((str(user.pk), str(user)) for user in users), key=lambda o: o[1].lower())
     if None in ids:
@@ -203,29 +205,52 @@ def people(partnership_id: int) -> list[tuple[str, str]]:
 
 
 def entries(page_groups: list[Group]) -> list[Entry]:
-    """The page's saves, each with what it did to each record."""
-    full: dict[tuple[int, int], models.Model] = {}
-    by_source: dict[int, list[int]] = {}
+    """The page's saves, each with what it did to each record. A fixed number of queries
+    whatever the page holds: the page's versions and, for the records changed, their earlier
+    versions, a query per kind of record; attendee lists in one query; names looked up once."""
+    wanted: dict[int, set[int]] = {}  # source → ids of records the page changed
     for group in page_groups:
         for version in group.versions:
-            by_source.setdefault(version.source, []).append(version.history_id)
-    for index, ids in by_source.items():
-        for record in SOURCES[index].model.history.filter(history_id__in=ids).select_related(
-                "history_user"):
-            full[(index, record.history_id)] = record
+            wanted.setdefault(version.source, set()).add(version.object_id)
+    # Every version of those records: the page's own, and each changed record's earlier
+    # versions to compare with.
+    history: dict[tuple[int, int], list] = {}
+    for index, ids in wanted.items():
+        model = SOURCES[index].model
+        for record in model.history.filter(id__in=ids).select_related("history_user").order_by(
+                "history_date", "history_id"):
+            history.setdefault((index, record.id), []).append(record)
+    full = {(index, record.history_id): record
+            for (index, _id), records in history.items() for record in records}
     names = _Names()
-    result = []
+    plans = []
+    snapshot_ids: set[int] = set()
     for group in page_groups:
-        records: list[RecordChange] = []
-        added: dict[str, AddedGroup] = {}
         per_object: dict[tuple[int, int], list[Version]] = {}
         for version in group.versions:
             per_object.setdefault((version.source, version.object_id), []).append(version)
+        planned = []
+        for (index, object_id), group_versions in per_object.items():
+            first = full[(index, group_versions[0].history_id)]
+            last = full[(index, group_versions[-1].history_id)]
+            before = None
+            if first.history_type != "+" and last.history_type != "-":
+                earlier = [r for r in history[(index, object_id)]
+                           if r.history_date < first.history_date]
+                before = earlier[-1] if earlier else None
+                if SOURCES[index].model is Meeting and before is not None:
+                    snapshot_ids |= {before.history_id, last.history_id}
+            planned.append((SOURCES[index], before, last, first.history_type))
+        plans.append((group, planned))
+    attendees = _attendees(snapshot_ids)
+    result = []
+    for group, planned in plans:
+        records: list[RecordChange] = []
+        added: dict[str, AddedGroup] = {}
         user = None
-        for (index, _object_id), versions in per_object.items():
-            first, last = (full[(index, versions[i].history_id)] for i in (0, -1))
+        for source, before, last, first_type in planned:
             user = user or last.history_user
-            change = _record_change(SOURCES[index], first, last, names)
+            change = _record_change(source, first_type, before, last, names, attendees)
             if change is None:
                 continue
             if change.verb == "added" and records:  # a part added with its parent
@@ -243,25 +268,39 @@ def entries(page_groups: list[Group]) -> list[Entry]:
     return result
 
 
-def _record_change(source: Source, first, last, names: _Names) -> RecordChange | None:
+def _attendees(history_ids: set[int]) -> dict[int, set[int]]:
+    """Who attended, as each of these meeting versions recorded it."""
+    snapshots = apps.get_model("partnerships", "HistoricalMeeting_attendees")
+    found: dict[int, set[int]] = {pk: set() for pk in history_ids}
+    for history_id, person_id in snapshots.objects.filter(
+            history_id__in=history_ids).values_list("history_id", "person_id"):
+        found[history_id].add(person_id)
+    return found
+
+
+def _record_change(source: Source, first_type: str, before, last, names: _Names,
+                   attendees: dict[int, set[int]]) -> RecordChange | None:
     what = _describe(source.model, last, names)
-    if first.history_type == "+":
+    if first_type == "+":
         return RecordChange(source.label, "added", what)
     if last.history_type == "-":
         return RecordChange(source.label, "removed", what)
-    before = (source.model.history.filter(id=last.id, history_date__lt=first.history_date)
-              .order_by("-history_date", "-history_id").first())
     if before is None:
         return RecordChange(source.label, "changed", what)
-    changes = _changes(source.model, before, last, names)
     if source.model is Meeting and before.withdrawn_at is None and last.withdrawn_at:
         return RecordChange(source.label, "withdrawn", what, note=last.withdrawal_reason)
+    changes = _changes(source.model, before, last, names)
+    if source.model is Meeting:
+        changes += _attendee_changes(attendees[before.history_id],
+                                     attendees[last.history_id], names)
     if not changes:
         return None
     return RecordChange(source.label, "changed", what, changes)
 
 
 def _describe(model, record, names: _Names) -> str:
+    """What the record is, from the version itself (no query but for a named person or
+    area, each looked up once)."""
     if model is Meeting:
         return f"{record.title}, {_date(record.held_on)}"
     if model is Decision:
@@ -273,11 +312,19 @@ def _describe(model, record, names: _Names) -> str:
     if model is TermsOfReference:
         return f"version {record.version}"
     if model is Appointment:
-        return (f"{names.name(Person, record.person_id)}, "
-                f"{record.get_position_display()}")
+        return f"{names.name(Person, record.person_id)}, {record.get_position_display()}"
     if model is Coverage:
         return names.name(Coverage._meta.get_field("area").related_model, record.area_id)
-    return _short(str(record.instance), 120)
+    if model is FootprintChange:
+        return f"from {_date(record.effective_from)}"
+    if model is Partnership:
+        return record.name
+    if model is MilestoneCompletion:
+        return f"{record.get_milestone_key_display()}, {_date(record.completed_on)}"
+    if model is TermsOfReferenceItem:
+        return (f"{record.get_content_key_display()}: "
+                f"{'addressed' if record.addressed else 'not yet'}")
+    return _short(record.name, 120)  # sub-groups and links to local bodies
 
 
 def _changes(model, before, after, names: _Names) -> list[Change]:
@@ -289,26 +336,21 @@ def _changes(model, before, after, names: _Names) -> list[Change]:
         old, new = (getattr(r, model_field.attname) for r in (before, after))
         if old == new:
             continue
-        label = LABELS.get((model, model_field.name), str(model_field.verbose_name).capitalize())
+        label = LABELS.get((model, model_field.name), str(model_field.verbose_name))
         if (model, model_field.name) in SENSITIVE:
             changes.append(Change(label, "", "", sensitive=True))
             continue
         changes.append(Change(label, _value(model_field, old, names),
                               _value(model_field, new, names)))
-    if model is Meeting:
-        changes += _attendee_changes(before, after, names)
     return changes
 
 
-def _attendee_changes(before, after, names: _Names) -> list[Change]:
-    snapshots = apps.get_model("partnerships", "HistoricalMeeting_attendees")
-    old, new = (set(snapshots.objects.filter(history_id=record.history_id).values_list(
-        "person_id", flat=True)) for record in (before, after))
+def _attendee_changes(old: set[int], new: set[int], names: _Names) -> list[Change]:
     changes = []
     if added := sorted(names.name(Person, pk) for pk in new - old):
-        changes.append(Change("Attendees added", "", ", ".join(added), listing=True))
+        changes.append(Change("attendees added", "", ", ".join(added), listing=True))
     if removed := sorted(names.name(Person, pk) for pk in old - new):
-        changes.append(Change("Attendees removed", ", ".join(removed), "", listing=True))
+        changes.append(Change("attendees removed", ", ".join(removed), "", listing=True))
     return changes
 
 
@@ -345,9 +387,10 @@ def _value(model_field, value, names: _Names) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, dt.datetime):
-        return f"{_date(timezone.localtime(value))}, {timezone.localtime(value):%H:%M}"
+        value = timezone.localtime(value)
+        return f"{date_format(value)}, {value:%H:%M}"
     if isinstance(value, dt.date):
-        return _date(value)
+        return date_format(value)
     return _short(str(value), 300)
 
 

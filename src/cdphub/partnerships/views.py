@@ -339,10 +339,11 @@ def history(request, partnership: Partnership, slug: str):
     by record type and by who made it, a page at a time."""
     kind = request.GET.get("type", "")
     kind = kind if kind in history_of.RECORD_TYPES else ""
-    people = history_of.people(partnership.pk)
+    versions = history_of.versions(partnership.pk)
+    people = history_of.people(versions)
     person = request.GET.get("person", "")
     person = person if person in dict(people) else ""
-    page = Paginator(history_of.groups(partnership.pk, kind=kind, person=person),
+    page = Paginator(history_of.groups(versions, kind=kind, person=person),
                      history_of.PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "partnerships/history.html", _context(
         request, partnership, "history", page=page, timeline=history_of.entries(list(page)),
