@@ -125,13 +125,13 @@ def update_meeting(meeting: Meeting, *, held_on: dt.date, title: str,
         check_person(partnership, person, "attendees")
     for action in actions:
         check_person(partnership, action.owner, "owner")
-    for action in meeting.actions.all():
+    for action in meeting.actions.order_by("pk"):
         for date, what in ((action.due_on, "is due"), (action.completed_on, "was done")):
             if date is not None and date < held_on:
                 raise RegisterError(
                     f"The action \u201c{action.description[:60]}\u201d {what} on {_day(date)}, "
-                    f"before {_day(held_on)}. Enter the date the meeting was held, or change "
-                    "the action's dates first.", "held_on")
+                    f"before {_day(held_on)}. Enter the date the meeting was held, or first "
+                    "change the dates of that action.", "held_on")
     with transaction.atomic(), change_set(by=by):
         changed = (meeting.held_on, meeting.title, meeting.notes) != (
             held_on, title.strip(), notes.strip())
