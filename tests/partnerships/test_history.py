@@ -125,6 +125,29 @@ def test_a_change_set_made_outside_a_page_is_credited_and_grouped(world):
     assert [s.user_id for s in saves] == [world.sro_a.pk, world.member_a.pk, None]
 
 
+def test_change_sets_started_at_the_same_moment_are_still_two_saves(world, monkeypatch):
+    from cdphub.partnerships import changesets
+
+    moment = changesets.timezone.now()
+    monkeypatch.setattr(changesets.timezone, "now", lambda: moment)  # a clock that stands still
+    for version in (1, 2):
+        with change_set(by=world.member_a):
+            TermsOfReference.objects.create(partnership=world.partnership_a, version=version)
+    saves = history.groups(history.versions(world.partnership_a.pk),
+                           person=str(world.member_a.pk))
+    assert len(saves) == 2
+
+
+def test_terms_recorded_outside_a_page_are_one_save(world):
+    """As the demo records Greater Manchester's terms of reference (the 11 entries seen)."""
+    from cdphub.partnerships.governance import create_terms
+
+    create_terms(partnership=world.partnership_a, checklist={}, uploaded_by=world.member_a)
+    saves = history.groups(history.versions(world.partnership_a.pk),
+                           person=str(world.member_a.pk))
+    assert [len(save.versions) for save in saves] == [11]
+
+
 def test_nested_change_sets_are_one(world):
     with change_set(by=world.member_a) as outer:
         with change_set(by=world.sro_a) as inner:

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from cdphub.framework import guidance
+from cdphub.partnerships.changesets import unique_now
 from cdphub.partnerships.models import (
     Action,
     Appointment,
@@ -280,7 +280,7 @@ def _stamp_saves(batch: _Batch) -> None:
     shows each as one entry (``partnerships/changesets.py``)."""
     saves: dict[int, dt.datetime] = {}
     for record in [*batch.terms, *(meeting for meeting, _present in batch.meetings)]:
-        saves[id(record)] = record._history_date = timezone.now()
+        saves[id(record)] = record._history_date = unique_now()
     for parent, part in [*batch.items, *batch.decisions, *batch.actions]:
         part._history_date = saves[id(parent)]
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,6 +42,18 @@ class ChangeSet:
 _current: contextvars.ContextVar[ChangeSet | None] = contextvars.ContextVar(
     "cdphub_change_set", default=None)
 _REQUEST_ATTRIBUTE = "_cdphub_change_set"
+_last = [dt.datetime.min.replace(tzinfo=dt.UTC)]
+_lock = threading.Lock()
+
+
+def unique_now() -> dt.datetime:
+    """Now, but always later than the last time this process gave out: two change sets
+    started in the same microsecond (or on a coarse clock) never share a time, so they are
+    never shown as one."""
+    with _lock:
+        now = max(timezone.now(), _last[0] + dt.timedelta(microseconds=1))
+        _last[0] = now
+        return now
 
 
 @contextmanager
@@ -51,7 +64,7 @@ def change_set(by=None) -> Iterator[ChangeSet]:
     if outer is not None:
         yield outer
         return
-    token = _current.set(ChangeSet(at=timezone.now(), by=by))
+    token = _current.set(ChangeSet(at=unique_now(), by=by))
     try:
         yield _current.get()
     finally:
@@ -69,7 +82,7 @@ def current() -> ChangeSet | None:
         return None
     found = getattr(request, _REQUEST_ATTRIBUTE, None)
     if found is None:
-        found = ChangeSet(at=timezone.now())
+        found = ChangeSet(at=unique_now())
         setattr(request, _REQUEST_ATTRIBUTE, found)
     return found
 
