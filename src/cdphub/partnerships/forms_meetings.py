@@ -123,9 +123,11 @@ class ActionStatusForm(GovukModelForm):
         labels = {"status": "Status"}
         widgets = {"status": forms.RadioSelect}
 
-    def __init__(self, *args, instance: Action, **kwargs):
-        kwargs.setdefault("initial", {"completed_on": instance.completed_on})
-        super().__init__(*args, instance=instance, **kwargs)
+    def __init__(self, *args, **kwargs):
+        instance = kwargs.get("instance")
+        if instance is not None:
+            kwargs.setdefault("initial", {"completed_on": instance.completed_on})
+        super().__init__(*args, **kwargs)
 
 
 class ActionForm(GovukForm):
