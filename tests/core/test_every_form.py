@@ -45,6 +45,7 @@ def _factories():
     from cdphub.accounts import forms as accounts
     from cdphub.outcomes import forms as outcomes
     from cdphub.partnerships import forms, forms_governance, forms_meetings, forms_roles
+    from cdphub.partnerships.models import Action
     from cdphub.partnerships.views_return import RegisterImportForm
 
     request = RequestFactory().get("/")
@@ -70,6 +71,9 @@ def _factories():
         forms_meetings.MeetingForm: lambda w, d: forms_meetings.MeetingForm(
             d, partnership=w.partnership_a, on=ON),
         forms_meetings.ActionStatusForm: lambda w, d: forms_meetings.ActionStatusForm(d),
+        forms_meetings.ActionForm: lambda w, d: forms_meetings.ActionForm(
+            d, action=Action(partnership=w.partnership_a, description="Act"), on=ON),
+        forms_meetings.WithdrawMeetingForm: lambda w, d: forms_meetings.WithdrawMeetingForm(d),
         forms_roles.GrantRoleForm: lambda w, d: forms_roles.GrantRoleForm(d),
         RegisterImportForm: lambda w, d: RegisterImportForm(d, {} if d is not None else None),
         accounts.SignInForm: lambda w, d: accounts.SignInForm(request, d),

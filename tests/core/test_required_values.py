@@ -12,7 +12,7 @@ from cdphub.accounts import forms as accounts_forms
 from cdphub.outcomes import forms as outcomes_forms
 from cdphub.partnerships import forms as partnership_forms
 from cdphub.partnerships import forms_governance, forms_meetings, forms_roles
-from cdphub.partnerships.models import Partnership, TermsOfReference
+from cdphub.partnerships.models import Action, Partnership, TermsOfReference
 from tests.conftest import sign_in
 
 BLANK = "  \t \r\n "
@@ -112,6 +112,10 @@ def _forms():
             data=d, partnership=partnership, on=today), ["name"]),
         "MeetingForm": (lambda d: forms_meetings.MeetingForm(
             data=d, partnership=partnership, on=today), ["title"]),
+        "WithdrawMeetingForm": (lambda d: forms_meetings.WithdrawMeetingForm(data=d), ["reason"]),
+        "ActionForm": (lambda d: forms_meetings.ActionForm(
+            data=d, action=Action(partnership=partnership, description="Act"), on=today),
+            ["description"]),
         "WithdrawForm": (lambda d: outcomes_forms.WithdrawForm(data=d), ["reason"]),
         "LocalMetricForm": (lambda d: outcomes_forms.LocalMetricForm(data=d),
                             ["name", "definition", "source", "frequency", "unit"]),

@@ -18,11 +18,18 @@ from cdphub.accounts.models import Role
 from cdphub.geography.models import Area
 from cdphub.partnerships import actions, returns
 from cdphub.partnerships.governance import save_sub_group
-from cdphub.partnerships.meetings import NewAction, record_meeting
+from cdphub.partnerships.meetings import (
+    NewAction,
+    record_meeting,
+    set_action_status,
+    update_action,
+    update_meeting,
+)
 from cdphub.partnerships.models import (
     Action,
     Appointment,
     Coverage,
+    Decision,
     FootprintChange,
     Meeting,
     Organisation,
@@ -95,11 +102,14 @@ def snapshot(partnership) -> dict:
         "sub_group_members": sorted(SubGroup.members.through.objects.filter(
             subgroup__partnership=partnership).values_list("subgroup_id", "person_id")),
         "meetings": sorted(Meeting.objects.filter(partnership=partnership).values_list(
-            "pk", "title", "held_on")),
+            "pk", "title", "held_on", "notes", "withdrawn_at", "withdrawn_by_id",
+            "withdrawal_reason")),
+        "decisions": sorted(Decision.objects.filter(meeting__partnership=partnership)
+                            .values_list("pk", "meeting_id", "text")),
         "attendees": sorted(Meeting.attendees.through.objects.filter(
             meeting__partnership=partnership).values_list("meeting_id", "person_id")),
         "actions": sorted(Action.objects.filter(partnership=partnership).values_list(
-            "pk", "description", "owner_id", "status", "completed_on")),
+            "pk", "description", "owner_id", "due_on", "status", "completed_on", "meeting_id")),
         "terms": sorted(TermsOfReference.objects.filter(partnership=partnership).values_list(
             "pk", "version", "notes")),
         "coverage": sorted(Coverage.objects.filter(partnership=partnership).values_list(
@@ -298,3 +308,118 @@ def test_the_actions_refuse_another_partnerships_person(world, a_records):
     assert not Appointment.objects.filter(partnership=b, person__in=[sro, police]).exists()
     assert not SubGroup.objects.filter(partnership=b).exists()
     assert not Meeting.objects.filter(partnership=b).exists()
+
+
+# --- correcting meetings and actions (changing, withdrawing, back-dating) -----------------
+
+
+def test_as_meeting_cannot_be_changed_or_withdrawn_through_bs_urls(client, world, a_records,
+                                                                   attacker):
+    meeting, action = a_records["meeting"].pk, a_records["action"].pk
+    edit = url("meeting-edit", world.partnership_b, pk=meeting)
+    withdraw = url("meeting-withdraw", world.partnership_b, pk=meeting)
+    action_edit = url("action-edit", world.partnership_b, pk=action)
+    for target in (edit, withdraw, action_edit):
+        assert client.get(target).status_code == 404
+    assert client.post(edit, {**dates("held_on", dt.date(2023, 5, 11)), "title": "Stolen",
+                              "notes": "", "decisions": "Mallory decides"}).status_code == 404
+    assert client.post(withdraw, {"reason": "Mallory says so"}).status_code == 404
+    assert client.post(action_edit, {"description": "Stolen", "owner": a_records["own"].pk,
+                                     **dates("due_on", dt.date(2023, 7, 1))}).status_code == 404
+    assert client.post(url("action-update", world.partnership_b, pk=action), {
+        "status": "done", **dates("completed_on", dt.date(2023, 5, 12))}).status_code == 404
+    assert_a_unchanged(world, attacker)
+    assert_b_unchanged(world, attacker)
+
+
+def test_a_member_of_b_cannot_post_to_as_correction_pages(client, world, a_records, attacker):
+    meeting, action = a_records["meeting"].pk, a_records["action"].pk
+    assert client.post(url("meeting-edit", world.partnership_a, pk=meeting), {
+        **dates("held_on", dt.date(2023, 5, 11)), "title": "Stolen", "notes": "",
+        "decisions": ""}).status_code == 403
+    assert client.post(url("meeting-withdraw", world.partnership_a, pk=meeting),
+                       {"reason": "Mallory says so"}).status_code == 403
+    assert client.post(url("action-edit", world.partnership_a, pk=action),
+                       {"description": "Stolen"}).status_code == 403
+    assert_a_unchanged(world, attacker)
+
+
+@pytest.fixture
+def b_meeting(world, a_records):
+    """B's own meeting and action, for the attacks the other way round."""
+    meeting = record_meeting(partnership=world.partnership_b, held_on=dt.date(2023, 5, 3),
+                             title="Berkshire board", attendees=[a_records["own"]],
+                             decisions=["Berkshire's decision"],
+                             actions=[NewAction("Berkshire's action", owner=a_records["own"])])
+    return {"meeting": meeting, "action": meeting.actions.get()}
+
+
+@pytest.fixture
+def attacker_a(client, world, a_records, b_meeting):
+    """Signed in as a member of A, aiming at B's records."""
+    sign_in(client, world.member_a)
+    return {"a": snapshot(world.partnership_a), "b": snapshot(world.partnership_b)}
+
+
+def test_bs_meeting_and_action_through_as_urls_are_not_found(client, world, b_meeting,
+                                                             attacker_a):
+    meeting, action = b_meeting["meeting"].pk, b_meeting["action"].pk
+    for name, pk, data in [
+            ("meeting-edit", meeting, {**dates("held_on", dt.date(2023, 5, 4)), "title": "Ours",
+                                       "notes": "", "decisions": ""}),
+            ("meeting-withdraw", meeting, {"reason": "Not yours"}),
+            ("action-edit", action, {"description": "Ours"}),
+            ("action-update", action, {"status": "cancelled"})]:
+        target = url(name, world.partnership_a, pk=pk)
+        assert client.get(target).status_code == 404, name
+        assert client.post(target, data).status_code == 404, name
+    assert snapshot(world.partnership_b) == attacker_a["b"]
+    assert snapshot(world.partnership_a) == attacker_a["a"]
+
+
+@pytest.mark.parametrize("fields", [
+    lambda r: {"attendees": [r["own"].pk]},  # "own" is B's person
+    lambda r: {"attendees": [r["sro"].pk, r["own"].pk]},
+    lambda r: {"action_1_description": "Theirs", "action_1_owner": r["own"].pk},
+], ids=["attendee", "attendees-mixed", "new-action-owner"])
+def test_changing_as_meeting_cannot_take_bs_people(client, world, a_records, b_meeting,
+                                                   attacker_a, fields):
+    data = {**dates("held_on", dt.date(2023, 5, 10)), "title": "Board", "notes": "",
+            "decisions": "", **fields(a_records)}
+    response = client.post(url("meeting-edit", world.partnership_a,
+                               pk=a_records["meeting"].pk), data)
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert snapshot(world.partnership_a) == attacker_a["a"]
+    assert snapshot(world.partnership_b) == attacker_a["b"]
+
+
+def test_as_action_cannot_be_given_to_bs_person(client, world, a_records, b_meeting,
+                                                attacker_a):
+    response = client.post(url("action-edit", world.partnership_a, pk=a_records["action"].pk),
+                           {"description": "Publish the plan", "owner": a_records["own"].pk})
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert snapshot(world.partnership_a) == attacker_a["a"]
+    assert snapshot(world.partnership_b) == attacker_a["b"]
+
+
+def test_the_correcting_writes_refuse_another_partnerships_person(world, a_records, b_meeting):
+    before = {"a": snapshot(world.partnership_a), "b": snapshot(world.partnership_b)}
+    meeting, own = b_meeting["meeting"], a_records["own"]
+    with pytest.raises(actions.RegisterError) as error:
+        update_meeting(a_records["meeting"], held_on=dt.date(2023, 5, 10), title="Board",
+                       attendees=[own])
+    assert error.value.field == "attendees"
+    with pytest.raises(actions.RegisterError) as error:
+        update_meeting(meeting, held_on=dt.date(2023, 5, 3), title="Berkshire board",
+                       actions=[NewAction("Theirs", owner=a_records["sro"])])
+    assert error.value.field == "owner"
+    with pytest.raises(actions.RegisterError) as error:
+        update_action(a_records["action"], description="Publish the plan", owner=own,
+                      due_on=None)
+    assert error.value.field == "owner"
+    with pytest.raises(actions.RegisterError):  # done before the meeting that agreed it
+        set_action_status(a_records["action"], "done", dt.date(2023, 6, 1),
+                          completed_on=dt.date(2023, 5, 9))
+    assert {"a": snapshot(world.partnership_a), "b": snapshot(world.partnership_b)} == before

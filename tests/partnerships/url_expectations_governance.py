@@ -47,6 +47,9 @@ EXPECTED = {
     "partnerships:meetings": (SLUG, READ_PARTNERSHIP_A),
     "partnerships:meeting-create": (SLUG, EDIT_PARTNERSHIP_A),
     "partnerships:meeting-detail": ({**SLUG, "pk": a_meeting}, READ_PARTNERSHIP_A),
+    "partnerships:meeting-edit": ({**SLUG, "pk": a_meeting}, EDIT_PARTNERSHIP_A),
+    "partnerships:meeting-withdraw": ({**SLUG, "pk": a_meeting}, EDIT_PARTNERSHIP_A),
     "partnerships:actions": (SLUG, READ_PARTNERSHIP_A),
     "partnerships:action-update": ({**SLUG, "pk": an_action}, EDIT_PARTNERSHIP_A),
+    "partnerships:action-edit": ({**SLUG, "pk": an_action}, EDIT_PARTNERSHIP_A),
 }

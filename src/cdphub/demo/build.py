@@ -29,6 +29,7 @@ from cdphub.geography.models import Area
 from cdphub.outcomes.catalogue import sync_catalogue
 from cdphub.outcomes.recompute import recomputing_here
 from cdphub.partnerships import actions as register
+from cdphub.partnerships.changesets import change_set
 from cdphub.partnerships.governance import create_terms
 from cdphub.partnerships.models import Organisation, Partnership
 
@@ -133,6 +134,11 @@ def _link_person(user, partnership, account: DemoAccount) -> None:
     appointment = appointments.select_related("person").first()
     if appointment is None:
         return
+    with change_set():  # one entry in the History
+        _link(user, appointment, account)
+
+
+def _link(user, appointment, account: DemoAccount) -> None:
     person = appointment.person
     person.full_name, person.job_title = account.full_name, account.job_title
     person.email, person.user = account.email, user

@@ -14,9 +14,11 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from simple_history.utils import bulk_create_with_history
 
 from cdphub.framework import guidance
+from cdphub.partnerships.changesets import unique_now
 from cdphub.partnerships.models import (
     Action,
     Appointment,
@@ -272,7 +274,19 @@ def _action_outcome(rng: random.Random, held_on: dt.date, due: dt.date,
     return (Action.Status.IN_PROGRESS if roll < 0.95 else Action.Status.OPEN), None  # overdue
 
 
+def _stamp_saves(batch: _Batch) -> None:
+    """A version of the terms of reference and its checklist, and a meeting with its decisions
+    and actions, are each one save: their history records share one time, so the History page
+    shows each as one entry (``partnerships/changesets.py``)."""
+    saves: dict[int, dt.datetime] = {}
+    for record in [*batch.terms, *(meeting for meeting, _present in batch.meetings)]:
+        saves[id(record)] = record._history_date = unique_now()
+    for parent, part in [*batch.items, *batch.decisions, *batch.actions]:
+        part._history_date = saves[id(parent)]
+
+
 def _save(batch: _Batch) -> None:
+    _stamp_saves(batch)
     bulk_create_with_history(batch.terms, TermsOfReference, batch_size=BATCH)
     for terms, item in batch.items:
         item.terms = terms
@@ -299,10 +313,19 @@ def _save(batch: _Batch) -> None:
 
     meetings = [meeting for meeting, _present in batch.meetings]
     bulk_create_with_history(meetings, Meeting, batch_size=BATCH)
-    Meeting.attendees.through.objects.bulk_create(
+    attended = Meeting.attendees.through.objects.bulk_create(
         [Meeting.attendees.through(meeting_id=meeting.pk, person_id=person)
          for meeting, present in batch.meetings for person in present],
         batch_size=BATCH)
+    # The meetings' history records who attended, as a meeting saved on a page does.
+    versions = dict(Meeting.history.filter(id__in=[m.pk for m in meetings]).values_list(
+        "id", "history_id"))
+    if not all(row.pk for row in attended):  # SQLite before 3.35 returns no new ids
+        attended = Meeting.attendees.through.objects.filter(meeting_id__in=versions)
+    snapshots = apps.get_model("partnerships", "HistoricalMeeting_attendees")
+    snapshots.objects.bulk_create(
+        [snapshots(id=row.pk, history_id=versions[row.meeting_id], meeting_id=row.meeting_id,
+                   person_id=row.person_id) for row in attended], batch_size=BATCH)
     for meeting, decision in batch.decisions:
         decision.meeting = meeting
     bulk_create_with_history([d for _m, d in batch.decisions], Decision, batch_size=BATCH)

@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from simple_history.utils import bulk_create_with_history
 
 from cdphub.geography.models import Area
+from cdphub.partnerships.changesets import unique_now
 from cdphub.partnerships.models import (
     Appointment,
     Coverage,
@@ -93,12 +94,23 @@ class _Builder:
         bulk_create_with_history(self.new_orgs, Organisation)
         for person in self.people:
             person.organisation = self.organisations[person._org.name]
+        # Each partnership's people and roles are one save: one entry in its History.
+        _stamp_per_partnership([*self.people, *(a for _p, a in self.appointments)])
         bulk_create_with_history(self.people, Person)
         appointments = []
         for person, appointment in self.appointments:
             appointment.person = person
             appointments.append(appointment)
         bulk_create_with_history(appointments, Appointment)
+
+
+def _stamp_per_partnership(records) -> None:
+    """One history time per partnership for these records (``partnerships/changesets.py``)."""
+    times: dict[int, dt.datetime] = {}
+    for record in records:
+        if record.partnership_id not in times:
+            times[record.partnership_id] = unique_now()
+        record._history_date = times[record.partnership_id]
 
 
 def _date(rng: random.Random, start: str, end: str) -> dt.date:
@@ -222,6 +234,7 @@ def build_register_demo(today: dt.date) -> dict[str, int]:
 
         completions += _milestones(rng, partnership, index, today)
     builder.save()
+    _stamp_per_partnership(completions)
     bulk_create_with_history(completions, MilestoneCompletion)
     return {"partnerships": len(partnerships), "people": len(builder.people),
             "milestone_completions": len(completions)}

@@ -16,6 +16,7 @@ from cdphub.core.clock import today
 from cdphub.geography.models import Area
 
 from . import rules
+from .changesets import change_set
 from .models import (
     Appointment,
     Coverage,
@@ -121,7 +122,7 @@ def create_partnership(*, name: str, areas: Iterable[Area], valid_from: dt.date,
         raise RegisterError("Enter the partnership's name.", "name")
     areas = check_authorities(areas, valid_from)
     try:
-        with transaction.atomic():
+        with transaction.atomic(), change_set():  # one entry in the History
             if rules.name_in_use(name):
                 raise RegisterError(f"There is already a partnership called {name}. Choose "
                                     "another name.", "name")
@@ -169,8 +170,8 @@ def propose_footprint_change(*, partnership: Partnership, add: Iterable[Area],
 
 def agree_footprint_change(*, change: FootprintChange, decided_by, note: str = "") -> None:
     """Apply a proposed change: close the removed authorities' coverage the day before it
-    takes effect and open the added ones, all or nothing."""
-    with transaction.atomic():
+    takes effect and open the added ones, all or nothing (one entry in the History)."""
+    with transaction.atomic(), change_set(by=decided_by):
         change = FootprintChange.objects.select_for_update().get(pk=change.pk)
         if change.status != FootprintChange.Status.PROPOSED:
             raise RegisterError(f"This change is already {change.get_status_display().lower()}.")

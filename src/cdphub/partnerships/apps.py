@@ -6,5 +6,6 @@ class PartnershipsConfig(AppConfig):
     verbose_name = "Partnerships"
 
     def ready(self) -> None:
-        # inside the function: roles imports models, which cannot load before the app registry is ready
-        from . import roles  # noqa: F401
+        # inside the function: roles imports models, which cannot load before the app registry is
+        # ready; changesets connects the receiver that groups one save's history records
+        from . import changesets, roles  # noqa: F401

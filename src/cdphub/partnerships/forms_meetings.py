@@ -1,5 +1,6 @@
-"""Forms for recording a meeting (with its decisions and up to five new actions) and for
-changing an action's status."""
+"""Forms for recording and correcting a meeting (with its decisions and up to five new
+actions), withdrawing a meeting, and changing an action's status, wording, owner and due
+date."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from cdphub.core.forms import DateField, GovukForm, GovukModelForm
 
 from .forms_governance import PeopleChoiceField, PersonChoiceField, people_in
 from .meetings import NewAction
-from .models import Action, Partnership, Person
+from .models import Action, Meeting, Partnership, Person
 
 ACTION_ROWS = 5
 
@@ -42,10 +43,21 @@ class MeetingForm(GovukForm):
                                 widget=forms.Textarea(attrs={"rows": 5}),
                                 help_text="One decision per line.")
 
-    def __init__(self, *args, partnership: Partnership, on, **kwargs):
+    def __init__(self, *args, partnership: Partnership, on, meeting: Meeting | None = None,
+                 **kwargs):
+        if meeting is not None:  # correcting a meeting: start from what is recorded
+            kwargs.setdefault("initial", {
+                "held_on": meeting.held_on, "title": meeting.title, "notes": meeting.notes,
+                "attendees": list(meeting.attendees.all()),
+                "decisions": "\n".join(d.text for d in meeting.decisions.order_by("pk"))})
         super().__init__(*args, **kwargs)
         self.today = on
-        people = people_in(partnership, on)
+        self.meeting = meeting
+        if meeting is None:
+            people = people_in(partnership, on)
+        else:  # also whoever attended, or had a role on the day, though they have since left
+            people = people_in(partnership, on, also=[
+                *meeting.attendees.all(), *people_in(partnership, meeting.held_on)])
         self.fields["attendees"].queryset = people
         for n in range(1, ACTION_ROWS + 1):
             self.fields[f"action_{n}_description"] = forms.CharField(
@@ -100,9 +112,49 @@ class MeetingForm(GovukForm):
 
 
 class ActionStatusForm(GovukModelForm):
+    completed_on = DateField(
+        label="Date it was done", required=False,
+        help_text="Only for an action that is done. Leave it empty to record today (or keep the "
+                  "date already recorded). For example, 14 3 2024.")
+
     class Meta:
         model = Action
         fields = ["status"]
         labels = {"status": "Status"}
-        help_texts = {"status": "Marking it done records today as the day it was completed."}
         widgets = {"status": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        instance = kwargs.get("instance")
+        if instance is not None:
+            kwargs.setdefault("initial", {"completed_on": instance.completed_on})
+        super().__init__(*args, **kwargs)
+
+
+class ActionForm(GovukForm):
+    """Correct an action's wording, owner and due date."""
+
+    description = forms.CharField(
+        label="What needs doing", widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter what needs doing."})
+    owner = PersonChoiceField(label="Owner", queryset=Person.objects.none(), required=False,
+                              empty_label="No owner yet",
+                              help_text="Someone with a current role in the partnership.")
+    due_on = DateField(label="Due date (optional)", required=False,
+                       help_text="For example, 14 3 2024.")
+
+    def __init__(self, *args, action: Action, on, **kwargs):
+        kwargs.setdefault("initial", {"description": action.description,
+                                      "owner": action.owner, "due_on": action.due_on})
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = people_in(action.partnership, on, also=[action.owner])
+
+
+class WithdrawMeetingForm(GovukForm):
+    reason = forms.CharField(
+        label="Why is this meeting being withdrawn?", max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example, it was recorded twice or it did not take place. Everyone who can "
+                  "see the partnership's meetings will see the reason.",
+        error_messages={"required": "Enter why the meeting is being withdrawn, for example "
+                                    "\u201cRecorded twice\u201d or \u201cThe meeting did not take "
+                                    "place\u201d."})

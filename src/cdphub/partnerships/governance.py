@@ -19,6 +19,7 @@ from django.db.models import Max
 from cdphub.framework import Entry, guidance
 
 from .actions import RegisterError, check_person
+from .changesets import change_set
 from .governance_map import BodyLink, GovernanceStructure, GroupNode
 from .models import Partnership, Person, SubGroup, TermsOfReference, TermsOfReferenceItem
 
@@ -106,7 +107,8 @@ def create_terms(*, partnership: Partnership, checklist: dict[str, tuple[bool, s
     keys = [content.key for content in guidance().terms_of_reference_contents]
     terms = None
     try:
-        with transaction.atomic():
+        # One change set: the version and its checklist are one entry in the History.
+        with transaction.atomic(), change_set(by=uploaded_by):
             # Lock the partnership so two people recording a version at once get 1 and 2.
             Partnership.objects.select_for_update().get(pk=partnership.pk)
             latest = partnership.terms_of_reference.aggregate(latest=Max("version"))["latest"]

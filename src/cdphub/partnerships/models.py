@@ -372,20 +372,42 @@ class LocalBodyLink(models.Model):
         return self.name
 
 
+class MeetingQuerySet(models.QuerySet):
+    def not_withdrawn(self):
+        return self.filter(withdrawn_at__isnull=True)
+
+    def withdrawn(self):
+        return self.filter(withdrawn_at__isnull=False)
+
+
 class Meeting(models.Model):
+    """A meeting of the partnership. A meeting recorded in error is withdrawn, never deleted:
+    it stays in the record, marked withdrawn with the reason, who and when, and drops out of
+    the counts and attendance summaries."""
+
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE,
                                     related_name="meetings")
-    held_on = models.DateField()
+    held_on = models.DateField("date")
     title = models.CharField(max_length=200, default="Partnership board")
     attendees = models.ManyToManyField(Person, blank=True, related_name="meetings")
     notes = models.TextField(blank=True)
-    history = HistoricalRecords()
+    withdrawn_at = models.DateTimeField("withdrawn", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    withdrawal_reason = models.TextField("reason for withdrawing it", blank=True)
+    history = HistoricalRecords(m2m_fields=[attendees])
+
+    objects = MeetingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-held_on"]
 
     def __str__(self) -> str:
         return f"{self.title}, {self.held_on}"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
 
 
 class Decision(models.Model):

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from itertools import chain
-
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,6 +19,7 @@ from cdphub.framework.milestones import NOT_YET_DUE, OVERDUE, shown_status
 from cdphub.outcomes.numbers import format_number
 
 from . import actions
+from . import history as history_of
 from .attention import DUE_SOON_DAYS, headline_rows, needs_attention, trend_words
 from .forms import (
     AppointmentForm,
@@ -32,18 +32,9 @@ from .forms import (
     SroExceptionForm,
 )
 from .models import (
-    Action,
     Appointment,
-    Coverage,
-    Decision,
     FootprintChange,
-    LocalBodyLink,
-    Meeting,
-    MilestoneCompletion,
     Partnership,
-    SubGroup,
-    TermsOfReference,
-    TermsOfReferenceItem,
 )
 from .scope import scope_for
 from .sections import sections_for
@@ -432,52 +423,17 @@ MILESTONE_COLUMNS = [Column("partnership", "Partnership"),
 
 @access("partnerships.view_partnership", load=_partnership)
 def history(request, partnership: Partnership, slug: str):
-    """Every change to the partnership's records, newest first."""
-    pid = partnership.pk
-    sources = [
-        (Partnership.history.filter(id=pid), "Partnership"),
-        (Coverage.history.filter(partnership_id=pid), "Footprint"),
-        (FootprintChange.history.filter(partnership_id=pid), "Footprint change"),
-        (Appointment.history.filter(partnership_id=pid), "Role"),
-        (TermsOfReference.history.filter(partnership_id=pid), "Terms of reference"),
-        (TermsOfReferenceItem.history.filter(terms__partnership_id=pid),
-         "Terms of reference checklist"),
-        (SubGroup.history.filter(partnership_id=pid), "Sub-group"),
-        (LocalBodyLink.history.filter(partnership_id=pid), "Link to a local body"),
-        (Meeting.history.filter(partnership_id=pid), "Meeting"),
-        (Decision.history.filter(meeting__partnership_id=pid), "Decision"),
-        (Action.history.filter(partnership_id=pid), "Action"),
-        (MilestoneCompletion.history.filter(partnership_id=pid), "Milestone"),
-    ]
-    limit = 200
-    entries = sorted(
-        chain.from_iterable(
-            ((record, label) for record in qs.select_related("history_user")
-             .order_by("-history_date")[:limit]) for qs, label in sources),
-        key=lambda pair: pair[0].history_date, reverse=True,
-    )[:limit]
-    # Each change is diffed against the record's previous version. Most previous versions are
-    # in the fetched rows already; only the oldest fetched change of a record needs a query.
-    earlier: dict[tuple[str, int], list] = {}
-    for record, label in sorted(entries, key=lambda pair: pair[0].history_date):
-        earlier.setdefault((label, record.id), []).append(record)
-    timeline = []
-    names: dict[tuple[str, int], str] = {}
-    for record, label in entries:
-        changes = []
-        versions = earlier[(label, record.id)]
-        position = versions.index(record)
-        previous = versions[position - 1] if position else (
-            record.prev_record if record.history_type == "~" else None)
-        if record.history_type == "~" and previous is not None:
-            delta = record.diff_against(previous)
-            meta = record.instance._meta
-            changes = [(meta.get_field(c.field).verbose_name, c.old, c.new)
-                       for c in delta.changes]
-        if (label, record.id) not in names:  # one display name per object, not per version
-            names[(label, record.id)] = str(record.instance)
-        timeline.append({"record": record, "label": label, "changes": changes,
-                         "what": names[(label, record.id)]})
-    return render(request, "partnerships/history.html",
-                  _context(request, partnership, "history", timeline=timeline))
-
+    """Every change to the partnership's records, newest first: one entry per save, filtered
+    by record type and by who made it, a page at a time."""
+    kind = request.GET.get("type", "")
+    kind = kind if kind in history_of.RECORD_TYPES else ""
+    versions = history_of.versions(partnership.pk)
+    people = history_of.people(versions)
+    person = request.GET.get("person", "")
+    person = person if person in dict(people) else ""
+    page = Paginator(history_of.groups(versions, kind=kind, person=person),
+                     history_of.PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "partnerships/history.html", _context(
+        request, partnership, "history", page=page, timeline=history_of.entries(list(page)),
+        record_types=list(history_of.RECORD_TYPES.items()), kind=kind, people=people,
+        person=person))

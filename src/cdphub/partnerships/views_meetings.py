@@ -12,7 +12,7 @@ from cdphub.core.clock import today
 from cdphub.framework import guidance
 
 from .actions import RegisterError
-from .forms_meetings import ActionStatusForm, MeetingForm
+from .forms_meetings import ActionForm, ActionStatusForm, MeetingForm, WithdrawMeetingForm
 from .meetings import (
     core_sectors_present,
     open_actions,
@@ -20,9 +20,12 @@ from .meetings import (
     present_count,
     record_meeting,
     set_action_status,
+    update_action,
+    update_meeting,
     with_overdue,
+    withdraw_meeting,
 )
-from .models import Action, Partnership
+from .models import Action, Meeting, Partnership
 from .views import _apply_error, _context, _partnership
 
 READ = "partnerships.view_partnership"
@@ -34,13 +37,17 @@ ACTION_FILTERS = [("open", "Open"), ("overdue", "Overdue"), ("all", "All")]
 def meetings(request, partnership: Partnership, slug: str):
     on = today()
     appointments = partnership.appointments.all()
+    # A withdrawn meeting is listed apart, and counts towards no summary.
     rows = [(meeting, present_count(core_sectors_present(meeting, appointments)))
-            for meeting in partnership.meetings.prefetch_related("attendees").annotate(
+            for meeting in partnership.meetings.not_withdrawn().prefetch_related(
+                "attendees").annotate(
                 decision_count=Count("decisions", distinct=True),
                 action_count=Count("actions", distinct=True)).order_by("-held_on", "-pk")]
     actions = partnership.actions.all()
     return render(request, "partnerships/meetings/index.html", _context(
         request, partnership, "meetings", rows=rows,
+        withdrawn=partnership.meetings.withdrawn().select_related("withdrawn_by").order_by(
+            "-held_on", "-pk"),
         open_count=open_actions(actions).count(),
         overdue_count=overdue_actions(actions, on).count(),
         core_total=len(guidance().core_sectors),
@@ -56,7 +63,7 @@ def meeting_create(request, partnership: Partnership, slug: str):
             meeting = record_meeting(
                 partnership=partnership, held_on=data["held_on"], title=data["title"],
                 attendees=data["attendees"], notes=data["notes"],
-                decisions=form.decision_texts(), actions=form.new_actions())
+                decisions=form.decision_texts(), actions=form.new_actions(), by=request.user)
         except RegisterError as error:
             _apply_error(form, error)
         else:
@@ -67,10 +74,69 @@ def meeting_create(request, partnership: Partnership, slug: str):
                   _context(request, partnership, "meetings", form=form))
 
 
+def _meeting(partnership: Partnership, pk: int) -> Meeting:
+    """A meeting of the partnership in the URL (another partnership's meeting is not found)."""
+    return get_object_or_404(partnership.meetings.select_related("partnership", "withdrawn_by"),
+                             pk=pk)
+
+
+def _refuse_if_withdrawn(request, meeting: Meeting):
+    if meeting.is_withdrawn:
+        messages.error(request, "This meeting was withdrawn, so it can no longer be changed.")
+        return redirect("partnerships:meeting-detail", meeting.partnership.slug, meeting.pk)
+    return None
+
+
+@access(EDIT, load=_partnership)
+def meeting_edit(request, partnership: Partnership, slug: str, pk: int):
+    meeting = _meeting(partnership, pk)
+    if refused := _refuse_if_withdrawn(request, meeting):
+        return refused
+    form = MeetingForm(data=request.POST or None, partnership=partnership, on=today(),
+                       meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            update_meeting(meeting, held_on=data["held_on"], title=data["title"],
+                           attendees=data["attendees"], notes=data["notes"],
+                           decisions=form.decision_texts(), actions=form.new_actions(),
+                           by=request.user)
+        except RegisterError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, f"The meeting on {meeting.held_on:%-d %B %Y} is updated.")
+            return redirect("partnerships:meeting-detail", slug, meeting.pk)
+    return render(request, "partnerships/meetings/meeting_form.html", _context(
+        request, partnership, "meetings", form=form, meeting=meeting))
+
+
+@access(EDIT, load=_partnership)
+def meeting_withdraw(request, partnership: Partnership, slug: str, pk: int):
+    meeting = _meeting(partnership, pk)
+    if refused := _refuse_if_withdrawn(request, meeting):
+        return refused
+    form = WithdrawMeetingForm(data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancelled = withdraw_meeting(meeting, reason=form.cleaned_data["reason"],
+                                         by=request.user, request=request)
+        except RegisterError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, f"The meeting on {meeting.held_on:%-d %B %Y} is withdrawn"
+                             + (f"; {len(cancelled)} open action{'s' if len(cancelled) != 1 else ''}"
+                                " agreed at it cancelled." if cancelled else "."))
+            return redirect("partnerships:meeting-detail", slug, meeting.pk)
+    return render(request, "partnerships/meetings/meeting_withdraw.html", _context(
+        request, partnership, "meetings", form=form, meeting=meeting,
+        open_actions=open_actions(meeting.actions.all())))
+
+
 @access(READ, load=_partnership)
 def meeting_detail(request, partnership: Partnership, slug: str, pk: int):
     meeting = get_object_or_404(
-        partnership.meetings.prefetch_related("attendees__organisation", "decisions"), pk=pk)
+        partnership.meetings.select_related("withdrawn_by").prefetch_related(
+            "attendees__organisation", "decisions"), pk=pk)
     appointments = partnership.appointments.all()
     presence = core_sectors_present(meeting, appointments)
     roles = {}
@@ -104,8 +170,32 @@ def action_update(request, partnership: Partnership, slug: str, pk: int):
                                partnership=partnership, pk=pk)
     form = ActionStatusForm(data=request.POST or None, instance=action)
     if request.method == "POST" and form.is_valid():
-        set_action_status(action, form.cleaned_data["status"], today())
-        messages.success(request, f"Action updated: {action.get_status_display().lower()}.")
-        return redirect("partnerships:actions", slug)
+        try:
+            set_action_status(action, form.cleaned_data["status"], today(),
+                              completed_on=form.cleaned_data["completed_on"], by=request.user)
+        except RegisterError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, f"Action updated: {action.get_status_display().lower()}.")
+            return redirect("partnerships:actions", slug)
     return render(request, "partnerships/meetings/action_form.html",
+                  _context(request, partnership, "meetings", form=form, action=action))
+
+
+@access(EDIT, load=_partnership)
+def action_edit(request, partnership: Partnership, slug: str, pk: int):
+    action = get_object_or_404(Action.objects.select_related("owner", "meeting", "partnership"),
+                               partnership=partnership, pk=pk)
+    form = ActionForm(data=request.POST or None, action=action, on=today())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            update_action(action, description=data["description"], owner=data["owner"],
+                          due_on=data["due_on"], by=request.user)
+        except RegisterError as error:
+            _apply_error(form, error)
+        else:
+            messages.success(request, "Action updated.")
+            return redirect("partnerships:actions", slug)
+    return render(request, "partnerships/meetings/action_edit.html",
                   _context(request, partnership, "meetings", form=form, action=action))
