@@ -35,3 +35,27 @@ def test_a_region_without_a_name_is_an_error():
         render("{% scroll_region %}<svg></svg>{% end_scroll_region %}")
     with pytest.raises(TemplateSyntaxError, match="at most one argument"):
         Template('{% scroll_region "a" "b" %}{% end_scroll_region %}')
+
+
+def test_every_table_in_a_template_sits_in_a_scroll_region():
+    """A table outside a region makes the page itself scroll sideways at 320 px (WCAG 1.4.10)
+    wherever its rows are long; the browser check sees it only on pages whose data make it
+    wide, so every template's tables are checked here whatever the data."""
+    import re
+    from pathlib import Path
+
+    import cdphub
+
+    templates = Path(cdphub.__file__).resolve().parent / "templates"
+    token = re.compile(r"{%\s*(scroll_region|end_scroll_region)\b|<table\b")
+    outside = []
+    for path in sorted(templates.rglob("*.html")):
+        depth = 0
+        for found in token.finditer(path.read_text(encoding="utf-8")):
+            if found.group(1) == "scroll_region":
+                depth += 1
+            elif found.group(1) == "end_scroll_region":
+                depth -= 1
+            elif depth == 0:
+                outside.append(str(path.relative_to(templates)))
+    assert outside == [], f"tables outside {{% scroll_region %}}: {outside}"
