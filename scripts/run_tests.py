@@ -98,7 +98,8 @@ def main() -> int:
               file=sys.stderr)
         return 2
     runs = [Pass("SQLite", {"DATABASE_URL": ""}, args),
-            Pass("PostgreSQL", {"DATABASE_URL": postgres_url}, [*args, "-m", "not browser"])]
+            Pass("PostgreSQL", {"DATABASE_URL": postgres_url},
+                 [*args, "-m", "not browser", "--database-tests-only"])]
     scratch = Path(tempfile.mkdtemp(prefix="cdphub-tests-"))
     started = time.monotonic()
     finished: queue.Queue[Pass] = queue.Queue()

@@ -61,10 +61,34 @@ def _reads_shared_demo(item) -> bool:
     return SharedDemo.FIXTURE in getattr(item, "fixturenames", ())
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences",
+                     "django_db_serialized_rollback", "live_server"}
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--database-tests-only", action="store_true",
+        help="run only the tests that use the database (./dev test's PostgreSQL pass: a test "
+             "that cannot reach the database runs the same code on either, so the SQLite pass "
+             "runs it once)")
+
+
+def uses_database(item) -> bool:
+    """pytest-django blocks the database for any test without one of these, so a test without
+    them runs exactly the same code whichever database is configured."""
+    return (item.get_closest_marker("django_db") is not None
+            or bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))))
+
+
 @pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items):
-    """The tests that read the shared demo run first, together (after pytest-django has put
-    the tests in its order), so that the demo is there for them and for nothing else."""
+def pytest_collection_modifyitems(config, items):
+    """With ``--database-tests-only``, only the tests that use the database. The tests that
+    read the shared demo run first, together (after pytest-django has put the tests in its
+    order), so that the demo is there for them and for nothing else."""
+    if config.getoption("--database-tests-only"):
+        kept = [item for item in items if uses_database(item) or _reads_shared_demo(item)]
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
     first = [item for item in items if _reads_shared_demo(item)]
     if first:
         for item in first:
