@@ -1,8 +1,9 @@
-"""Run the whole test suite: on SQLite (with the browser tests) and on PostgreSQL, side by side.
+"""Run the whole test suite: on SQLite, in the browser (on SQLite) and on PostgreSQL, side by
+side (with pytest arguments: on SQLite, with any browser tests chosen, and on PostgreSQL).
 
 Called by ``./dev test`` (and so by ``.ci/run``). Any pytest arguments are passed through to
-both passes. The two passes run at the same time, each in a process of its own (one core
-each on a two-core machine): while they run, a line reports each one's progress; when a pass
+both passes. The passes run at the same time, each in a process of its own (sharing the
+two cores of a two-core machine): while they run, a line reports each one's progress; when a pass
 ends its whole output is printed in one block (so a failure's traceback reads as pytest
 wrote it), and at the end each pass's time and the total. A pass that collects no tests is a
 failure, never a silent success.
@@ -97,9 +98,14 @@ def main() -> int:
         print("CDPHUB_TEST_POSTGRES_URL is not set: run the suite through ./dev test.",
               file=sys.stderr)
         return 2
-    runs = [Pass("SQLite", {"DATABASE_URL": ""}, args),
-            Pass("PostgreSQL", {"DATABASE_URL": postgres_url},
-                 [*args, "-m", "not browser", "--database-tests-only"])]
+    postgres = Pass("PostgreSQL", {"DATABASE_URL": postgres_url},
+                    [*args, "-m", "not browser", "--database-tests-only"])
+    if args:  # chosen tests: SQLite (with any browser tests among them) and PostgreSQL
+        runs = [Pass("SQLite", {"DATABASE_URL": ""}, args), postgres]
+    else:  # the whole suite: the browser tests (on SQLite) in a pass of their own, so that
+        # the two cores share the work evenly rather than one waiting for the longest pass
+        runs = [Pass("SQLite", {"DATABASE_URL": ""}, ["-m", "not browser"]),
+                Pass("Browser", {"DATABASE_URL": ""}, ["-m", "browser"]), postgres]
     scratch = Path(tempfile.mkdtemp(prefix="cdphub-tests-"))
     started = time.monotonic()
     finished: queue.Queue[Pass] = queue.Queue()
