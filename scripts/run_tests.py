@@ -102,17 +102,10 @@ def main() -> int:
                     [*args, "-m", "not browser", "--database-tests-only"])
     if args:  # chosen tests: SQLite (with any browser tests among them) and PostgreSQL
         runs = [Pass("SQLite", {"DATABASE_URL": ""}, args), postgres]
-    else:  # the whole suite, in passes of about equal length so that the cores share the work
-        # evenly rather than one waiting for the longest pass: SQLite in two (the outcomes
-        # and browser tests, and the rest), and PostgreSQL in two processes (pytest-xdist,
-        # each with a test database of its own: much of its time is spent waiting for the
-        # server, which the other process uses)
-        runs = [Pass("SQLite", {"DATABASE_URL": ""},
-                     ["--ignore=tests/outcomes", "--ignore=tests/functional"]),
-                Pass("SQLite (outcomes, browser)", {"DATABASE_URL": ""},
-                     ["tests/outcomes", "tests/functional"]),
-                Pass("PostgreSQL", {"DATABASE_URL": postgres_url},
-                     ["-m", "not browser", "--database-tests-only", "-n", "2"])]
+    else:  # the whole suite: the browser tests (on SQLite) in a pass of their own, so that
+        # the two cores share the work evenly rather than one waiting for the longest pass
+        runs = [Pass("SQLite", {"DATABASE_URL": ""}, ["-m", "not browser"]),
+                Pass("Browser", {"DATABASE_URL": ""}, ["-m", "browser"]), postgres]
     scratch = Path(tempfile.mkdtemp(prefix="cdphub-tests-"))
     started = time.monotonic()
     finished: queue.Queue[Pass] = queue.Queue()
@@ -147,7 +140,6 @@ def main() -> int:
 
     total = {"passed": 0, "failed": 0, "skipped": 0}
     failed_runs = []
-    width = max(len(run.label) for run in runs) + 2
     print()
     for run in runs:
         counts = run.counts
@@ -157,9 +149,9 @@ def main() -> int:
         if run.code != 0 or counts.get("passed", 0) == 0:
             failed_runs.append(f"{run.label} (exit {run.code}, {counts.get('passed', 0)} passed)")
         summary = run.summary.strip(" =\n") or "no summary line"
-        print(f"{run.label + ':':{width}} {_minutes(run.seconds):>14}   {summary} "
+        print(f"{run.label + ':':12} {_minutes(run.seconds):>14}   {summary} "
               f"(CPU {_minutes(run.cpu)})")
-    print(f"{'Total:':{width}} {_minutes(time.monotonic() - started):>14}   (the passes side by side; "
+    print(f"{'Total:':12} {_minutes(time.monotonic() - started):>14}   (the passes side by side; "
           "CPU is each pass's own processes', PostgreSQL's server not counted)")
     if failed_runs:
         print("Failed runs: " + ", ".join(failed_runs))
