@@ -102,10 +102,14 @@ def main() -> int:
                     [*args, "-m", "not browser", "--database-tests-only"])
     if args:  # chosen tests: SQLite (with any browser tests among them) and PostgreSQL
         runs = [Pass("SQLite", {"DATABASE_URL": ""}, args), postgres]
-    else:  # the whole suite: the browser tests (on SQLite) in a pass of their own, so that
-        # the two cores share the work evenly rather than one waiting for the longest pass
-        runs = [Pass("SQLite", {"DATABASE_URL": ""}, ["-m", "not browser"]),
-                Pass("Browser", {"DATABASE_URL": ""}, ["-m", "browser"]), postgres]
+    else:  # the whole suite: the browser tests (on SQLite) in a pass of their own, with the
+        # API and statistics tests (on SQLite) to even out the passes' lengths, so that the two
+        # cores share the work rather than one waiting for the longest pass
+        moved = ["tests/api", "tests/stats"]
+        runs = [Pass("SQLite", {"DATABASE_URL": ""},
+                     ["-m", "not browser", *(f"--ignore={path}" for path in moved)]),
+                Pass("SQLite: browser, API, statistics", {"DATABASE_URL": ""},
+                     ["tests/functional", *moved]), postgres]
     scratch = Path(tempfile.mkdtemp(prefix="cdphub-tests-"))
     started = time.monotonic()
     finished: queue.Queue[Pass] = queue.Queue()
@@ -140,6 +144,7 @@ def main() -> int:
 
     total = {"passed": 0, "failed": 0, "skipped": 0}
     failed_runs = []
+    width = max(len(run.label) for run in runs) + 2
     print()
     for run in runs:
         counts = run.counts
@@ -149,9 +154,9 @@ def main() -> int:
         if run.code != 0 or counts.get("passed", 0) == 0:
             failed_runs.append(f"{run.label} (exit {run.code}, {counts.get('passed', 0)} passed)")
         summary = run.summary.strip(" =\n") or "no summary line"
-        print(f"{run.label + ':':12} {_minutes(run.seconds):>14}   {summary} "
+        print(f"{run.label + ':':{width}} {_minutes(run.seconds):>14}   {summary} "
               f"(CPU {_minutes(run.cpu)})")
-    print(f"{'Total:':12} {_minutes(time.monotonic() - started):>14}   (the passes side by side; "
+    print(f"{'Total:':{width}} {_minutes(time.monotonic() - started):>14}   (the passes side by side; "
           "CPU is each pass's own processes', PostgreSQL's server not counted)")
     if failed_runs:
         print("Failed runs: " + ", ".join(failed_runs))
