@@ -270,6 +270,26 @@ def test_headline_outcomes_worse_than_england_or_getting_worse_need_attention(wo
         "ocu_prevalence"]
 
 
+def test_an_old_outcome_figure_says_how_old_it_is(world, outcomes):
+    """As the Outcomes pages do: a figure years older than the others beside it says so."""
+    a = world.partnership_a
+    england = Area.objects.get(code="E92000001")
+    for where in ({"partnership": a}, {"area": england}):
+        ComputedValue.objects.create(
+            metric=outcomes["ocu_prevalence"], period_start=D(2019, 4, 1),
+            period_end=D(2020, 3, 31), period_label="2019/20", breakdown="", numerator=100.0,
+            denominator=10_000.0, value=19.5 if "partnership" in where else 8.5,
+            lower_95=19.0, upper_95=20.0, comparison="worse" if "partnership" in where else "",
+            trend="", suppressed=False, is_synthetic=False, **where)
+
+    [old] = [i for i in items(a, D(2024, 1, 1), Kind.OUTCOME_WORSE)
+             if "ocu_prevalence" in i.url]
+
+    # Its period ends 31 March 2020, the newest beside it 31 December 2023: 3¾ years, said as 4.
+    assert "(2019/20 — the latest published, 4 years older than the newest figures here)" in (
+        old.text), old.text
+
+
 def test_urgent_items_come_first(world, outcomes):
     found = items(world.partnership_a, D(2024, 1, 1))
     severities = [i.severity for i in found]

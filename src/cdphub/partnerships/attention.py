@@ -29,7 +29,7 @@ from django.urls import reverse
 from cdphub.framework.milestones import DUE, DUE_SOON_DAYS, OVERDUE, Occurrence, shown_status
 from cdphub.outcomes.dashboard import OverviewRow, overview
 from cdphub.outcomes.models import Metric
-from cdphub.outcomes.summary import metric_sentence
+from cdphub.outcomes.summary import metric_sentence, newest_end
 
 from .governance import summarise
 from .meetings import overdue_actions
@@ -214,6 +214,7 @@ def trend_words(trend: str) -> str:
 
 def _outcomes(partnership: Partnership, rows: list[OverviewRow]) -> list[Item]:
     items = []
+    current = newest_end(rows)  # to say when a figure is older than the others (as Outcomes)
     for row in rows:
         figure, metric = row.figure, row.metric
         if figure is None or figure.value is None:
@@ -224,7 +225,8 @@ def _outcomes(partnership: Partnership, rows: list[OverviewRow]) -> list[Item]:
             continue
         items.append(Item(
             Kind.OUTCOME_WORSE if worse else Kind.OUTCOME_WORSENING,
-            metric_sentence(metric.name, metric.method, metric.unit, figure, row.england),
+            metric_sentence(metric.name, metric.method, metric.unit, figure, row.england,
+                            row.newest, current),
             Severity.HIGH if worse else Severity.MEDIUM,
             reverse("partnerships:outcome-metric", args=[partnership.slug, metric.key]),
             f"See {_lower_first(metric.name)}"))
