@@ -13,8 +13,9 @@ from django.urls import reverse
 from cdphub.accounts.models import AuditEvent
 from cdphub.partnerships.actions import RegisterError
 from cdphub.partnerships.meetings import NewAction, record_meeting, withdraw_meeting
-from cdphub.partnerships.models import Action, Appointment, Decision, Meeting, Person
+from cdphub.partnerships.models import Action, Decision, Meeting
 from tests.conftest import sign_in
+from tests.partnerships.test_meetings import appoint
 
 
 def url(name: str, partnership, **kwargs) -> str:
@@ -24,13 +25,6 @@ def url(name: str, partnership, **kwargs) -> str:
 def date_fields(prefix: str, date: str) -> dict:
     year, month, day = date.split("-")
     return {f"{prefix}_0": day, f"{prefix}_1": month, f"{prefix}_2": year}
-
-
-def appoint(partnership, name: str, sector: str, start="2022-08-01", end=None) -> Person:
-    person = Person.objects.create(partnership=partnership, full_name=name)
-    Appointment.objects.create(partnership=partnership, person=person, position="core_member",
-                               sector=sector, start_date=start, end_date=end)
-    return person
 
 
 @pytest.fixture
