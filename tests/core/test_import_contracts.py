@@ -49,6 +49,7 @@ def test_the_layers_run_from_config_down_to_core():
     assert layers["layers"] == [
         "config",
         "api | demo",
+        "planning",
         "outcomes : partnerships",
         "accounts",
         "geography",
@@ -75,6 +76,9 @@ def test_domain_apps_may_not_import_each_others_views():
             contracts["register-no-outcomes-views"]["forbidden_modules"]))):
         found = {f"cdphub.{app}.{p.stem}" for p in (ROOT / "src/cdphub" / app).glob("views*.py")}
         assert found == listed
+    # The apps above them (planning) may import neither app's views.
+    assert set(contracts["planning-no-other-views"]["forbidden_modules"]) == (
+        register_views | {"cdphub.outcomes.views", "cdphub.outcomes.views_dashboard"})
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +104,12 @@ VIOLATIONS = {
     "outcomes imports the register's views": (
         "outcomes/charts.py", "from cdphub.partnerships import views_return\n",
         "outcomes does not import the register's views"),
+    "the register imports planning": (
+        "partnerships/attention.py", "from cdphub.planning.models import Assessment\n",
+        "apps import only the layers below them"),
+    "planning imports the outcomes pages' views": (
+        "planning/figures.py", "from cdphub.outcomes import views_dashboard\n",
+        "planning does not import other apps' views"),
 }
 
 

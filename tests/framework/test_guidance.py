@@ -25,11 +25,33 @@ def test_every_entry_cites_a_section_and_keys_are_unique():
     g = guidance()
     for name in ("sro_roles", "lead_roles", "core_sectors", "wider_partner_types",
                  "terms_of_reference_contents", "governance_bodies", "principles", "milestones",
-                 "commitments"):
+                 "commitments", "assessment_sections", "evidence_types"):
         entries = getattr(g, name)
         assert all(e.source.strip() for e in entries), name
         keys = [e.key for e in entries]
         assert len(keys) == len(set(keys)), name
+
+
+def test_the_needs_assessment_follows_box_4():
+    """Box 4's five questions, then the seven things the analysis should refer to, each
+    naming only metrics of the outcomes framework."""
+    from cdphub.framework.outcomes import outcomes_framework
+
+    sections = guidance().assessment_sections
+    assert [s.group for s in sections] == ["question"] * 5 + ["dimension"] * 7
+    assert sections[0].label == "How can we measure if our residents' lives are improved?"
+    assert sections[3].label == "Which partners have a key role to play in doing better?"
+    assert all(s.prompt.strip() for s in sections)
+    known = {m.key for m in outcomes_framework().metrics}
+    for section in sections:
+        assert isinstance(section.metrics, tuple)
+        assert set(section.metrics) <= known, section.key
+    assert "drug_misuse_deaths" in guidance().assessment_section("current_performance").metrics
+    # Chapter 4, "Analyse": JSNAs, data packs, market profiles, inspections, case reviews, feedback
+    types = dict(guidance().choices("evidence_types"))
+    assert {"jsna", "ohid_data_pack", "drugs_market_profile", "community_safety_assessment",
+            "inspection_cqc", "inspection_ofsted", "inspection_hmip", "inspection_hmicfrs",
+            "case_review_homicide", "case_review_safeguarding", "service_user_feedback"} <= set(types)
 
 
 def test_milestone_deadlines_match_the_checklist():

@@ -194,6 +194,8 @@ class AuditEvent(models.Model):
         TOKEN_CREATED = "token_created", "Personal access token created"
         TOKEN_REVOKED = "token_revoked", "Personal access token revoked"
         RECORD_WITHDRAWN = "record_withdrawn", "Record withdrawn"
+        SIGNED_OFF = "signed_off", "Signed off"
+        FILE_DOWNLOADED = "file_downloaded", "Stored file downloaded"
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)

@@ -89,6 +89,12 @@ def is_partnership_lead(user, partnership) -> bool:
 
 
 @rules.predicate
+def is_partnership_sro(user, partnership) -> bool:
+    """The partnership's senior responsible owner (a role that needs the second factor)."""
+    return partnership is not None and partnership.pk in partnership_ids(user, {Role.SRO})
+
+
+@rules.predicate
 def is_adviser_for_region_of(user, partnership) -> bool:
     return partnership is not None and partnership.region_id in region_ids(user)
 

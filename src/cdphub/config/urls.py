@@ -7,18 +7,21 @@ from cdphub.outcomes import urls_partnership as outcomes_partnership_urls
 from cdphub.partnerships import urls as partnerships_urls
 from cdphub.partnerships import urls_roles
 from cdphub.partnerships.views import home
+from cdphub.planning import urls as planning_urls
 
 # Some pages keep the URL names they have always had but live in a higher layer than the app
 # that owns their namespace, which must not import that layer (see docs/architecture.md):
 # the home page reads memberships (accounts) and what needs attention (partnerships), the Roles
 # pages offer the partnerships (partnerships), and a partnership's outcomes pages belong to
-# outcomes, a peer of the register that the register does not import. They join their
+# outcomes, a peer of the register that the register does not import, and its needs assessment
+# to planning, above both. They join their
 # namespaces here.
 core_patterns = [path("", home, name="home"), *core_urls.urlpatterns]
 accounts_patterns = [*accounts_urls.urlpatterns, *urls_roles.urlpatterns]
 partnerships_patterns = [
     *partnerships_urls.urlpatterns,
     path("<slug:slug>/outcomes/", include(outcomes_partnership_urls)),
+    path("<slug:slug>/", include(planning_urls)),
 ]
 
 urlpatterns = [

@@ -37,6 +37,13 @@ class Commitment(Entry):
 
 
 @dataclass(frozen=True)
+class AssessmentSection(Entry):
+    group: str = "question"  # Box 4's questions, or "dimension": the analysis it lists
+    prompt: str = ""
+    metrics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Guidance:
     edition: str
     title: str
@@ -49,6 +56,8 @@ class Guidance:
     principles: tuple[Entry, ...]
     milestones: tuple[Milestone, ...]
     commitments: tuple[Commitment, ...]
+    assessment_sections: tuple[AssessmentSection, ...]
+    evidence_types: tuple[Entry, ...]
 
     def choices(self, name: str) -> list[tuple[str, str]]:
         """(key, label) pairs for a list, ready for a form or model field."""
@@ -66,10 +75,17 @@ class Guidance:
                 return milestone
         raise KeyError(key)
 
+    def assessment_section(self, key: str) -> AssessmentSection:
+        for section in self.assessment_sections:
+            if section.key == key:
+                return section
+        raise KeyError(key)
+
 
 def _entries(rows, cls=Entry):
     fields = set(cls.__dataclass_fields__)
-    return tuple(cls(**{k: v for k, v in row.items() if k in fields}) for row in rows)
+    return tuple(cls(**{k: tuple(v) if isinstance(v, list) else v
+                        for k, v in row.items() if k in fields}) for row in rows)
 
 
 @cache
@@ -88,4 +104,6 @@ def guidance(edition: str = CURRENT_EDITION) -> Guidance:
         principles=_entries(data["principles"]),
         milestones=_entries(data["milestones"], Milestone),
         commitments=_entries(data["commitments"], Commitment),
+        assessment_sections=_entries(data["assessment_sections"], AssessmentSection),
+        evidence_types=_entries(data["evidence_types"]),
     )

@@ -80,6 +80,23 @@ SOURCES = [
     Source("Milestone", "milestones", MilestoneCompletion, lambda pid: {"partnership_id": pid}),
 ]
 
+
+
+def register(kind: str, kind_label: str, *sources: Source, hidden=(), sensitive=(),
+             labels=None) -> None:
+    """Add a higher app's records to the History (the register does not import the apps
+    built on it: each adds its own records from its ``AppConfig.ready``). ``kind`` is the
+    filter they are listed under; ``hidden`` and ``sensitive`` name (model, field) pairs."""
+    RECORD_TYPES.setdefault(kind, kind_label)
+    for source in sources:
+        if all(existing.model is not source.model for existing in SOURCES):
+            SOURCES.append(source)
+    for model, name in hidden:
+        HIDDEN_BY_MODEL.setdefault(model, set()).add(name)
+    SENSITIVE.update(sensitive)
+    LABELS.update(labels or {})
+
+
 # Fields never listed: the record's own id, the partnership it belongs to, the parent a part
 # belongs to, and times the record sets itself.
 HIDDEN = {"id", "partnership", "terms", "created_at", "proposed_at", "recorded_at"}

@@ -7,6 +7,7 @@ from django.urls import NoReverseMatch, reverse
 SECTIONS = [
     ("overview", "Overview", "partnerships:detail"),
     ("outcomes", "Outcomes", "partnerships:outcomes"),
+    ("needs_assessment", "Needs assessment", "partnerships:needs-assessment"),
     ("footprint", "Footprint", "partnerships:footprint"),
     ("people", "People and roles", "partnerships:people"),
     ("coverage", "Core membership", "partnerships:coverage"),

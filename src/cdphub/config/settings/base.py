@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "cdphub.geography",
     "cdphub.accounts",
     "cdphub.partnerships",
+    "cdphub.planning",
     "cdphub.api",
     "cdphub.demo",
 ]
