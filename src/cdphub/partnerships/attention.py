@@ -45,6 +45,7 @@ class Kind(StrEnum):
     MILESTONES_DUE = "milestones due"
     ACTIONS_OVERDUE = "actions overdue"
     TERMS_REVIEW = "terms of reference past review"
+    AGREEMENTS_REVIEW = "data-sharing agreements past review"
     VACANT_ROLE = "vacant role"
     MISSING_SECTORS = "missing core sectors"
     OUTCOME_WORSE = "outcome worse than England"
@@ -95,6 +96,16 @@ def _lower_first(text: str) -> str:
     return text if text[:2].isupper() else text[:1].lower() + text[1:]
 
 
+#: Checks added by the apps built on the register (which it does not import): each takes
+#: (partnership, today) and returns Items. Added from the app's ``AppConfig.ready``.
+PROVIDERS: list = []
+
+
+def register(provider) -> None:
+    if provider not in PROVIDERS:
+        PROVIDERS.append(provider)
+
+
 def needs_attention(partnership: Partnership, today: dt.date,
                     headline: list[OverviewRow] | None = None) -> list[Item]:
     """Everything that needs attention, most serious first (the order of ``Kind`` within each
@@ -107,6 +118,7 @@ def needs_attention(partnership: Partnership, today: dt.date,
         *_vacancies(partnership, today),
         *_core_membership(partnership, today),
         *_outcomes(partnership, headline_rows(partnership) if headline is None else headline),
+        *(item for provider in PROVIDERS for item in provider(partnership, today)),
     ]
     order = list(Kind)
     return sorted(items, key=lambda item: (item.severity != Severity.HIGH,
