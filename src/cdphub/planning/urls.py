@@ -10,4 +10,6 @@ urlpatterns = [
     path("needs-assessment/", include("cdphub.planning.urls_signoff")),
     # the evidence register and the data-sharing register
     path("needs-assessment/", include("cdphub.planning.urls_registers")),
+    # the partnership's priorities (raised from findings; the delivery plan is built on them)
+    path("priorities/", include("cdphub.planning.urls_priorities")),
 ]

@@ -1,0 +1,3 @@
+"""See planning/urls.py."""
+
+urlpatterns: list = []
