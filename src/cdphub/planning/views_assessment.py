@@ -212,19 +212,23 @@ def _section_figures(assessment: Assessment, section: AssessmentSection) -> tupl
             for key in section.metrics if key in metrics], True
 
 
-def _versions(narrative: SectionNarrative | None) -> list:
-    """Every saved version of the narrative, newest first. One save in a change set writes one
-    version (a section's first save creates the row and then fills it in: one version)."""
+@dataclass
+class Version:
+    record: object  # the newest historical record of one save
+    written: bool  # the save that wrote the section first
+
+
+def _versions(narrative: SectionNarrative | None) -> list[Version]:
+    """Every saved version of the narrative, newest first. One save (one change set) is one
+    version: a section's first save creates the row and then fills it in."""
     if narrative is None:
         return []
-    versions, seen = [], set()
+    versions: dict = {}
     for record in narrative.history.select_related("history_user").order_by(
             "-history_date", "-history_id"):
-        if record.history_date in seen:
-            continue
-        seen.add(record.history_date)
-        versions.append(record)
-    return versions
+        version = versions.setdefault(record.history_date, Version(record, False))
+        version.written = version.written or record.history_type == "+"
+    return list(versions.values())
 
 
 @access(CHANGE, load=_partnership)
