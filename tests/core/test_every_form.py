@@ -43,10 +43,12 @@ def _name(cls: type) -> str:
 # test_every_form_is_checked, so that a new form is added and checked.
 def _factories():
     from cdphub.accounts import forms as accounts
+    from cdphub.framework import guidance
     from cdphub.outcomes import forms as outcomes
     from cdphub.partnerships import forms, forms_governance, forms_meetings, forms_roles
     from cdphub.partnerships.models import Action
     from cdphub.partnerships.views_return import RegisterImportForm
+    from cdphub.planning import forms_assessment
 
     request = RequestFactory().get("/")
     return {
@@ -85,6 +87,8 @@ def _factories():
         accounts.GovukPasswordChangeForm: lambda w, d: accounts.GovukPasswordChangeForm(
             w.member_a, d),
         accounts.AccessTokenForm: lambda w, d: accounts.AccessTokenForm(d),
+        forms_assessment.SectionForm: lambda w, d: forms_assessment.SectionForm(
+            d, section=guidance().assessment_section("crime")),
     }
 
 

@@ -422,3 +422,15 @@ def test_an_unknown_download_format_is_not_found(client, world):
     sign_in(client, world.member_a)
     assert client.get(url("needs-assessment-figures-download", world, assessment.pk,
                           "pdf")).status_code == 404
+
+
+def test_a_section_saved_empty_is_refused_and_nothing_changes(client, world):
+    assessment = draft(world)
+    actions.write_section(assessment=assessment, section_key="crime", text="Kept.",
+                          by=world.member_a)
+    sign_in(client, world.member_a)
+    response = client.post(url("needs-assessment-section", world, assessment.pk, "crime"),
+                           {"text": "   "})
+    assert response.status_code == 200
+    assert "Enter what the assessment says." in response.content.decode()
+    assert SectionNarrative.objects.get(assessment=assessment).text == "Kept."

@@ -9,10 +9,10 @@ from cdphub.framework import AssessmentSection
 
 
 class SectionForm(GovukForm):
-    """The section's narrative. It may be left empty (a section not written yet); the hint is
-    the section's prompt from the guidance."""
+    """The section's narrative; the hint is the section's prompt from the guidance. Saving it
+    empty is refused (a section not yet written simply has no text)."""
 
-    text = forms.CharField(label="What the assessment says", required=False,
+    text = forms.CharField(label="What the assessment says",
                            widget=forms.Textarea(attrs={"rows": 14}))
 
     def __init__(self, *args, section: AssessmentSection, **kwargs):
