@@ -434,3 +434,13 @@ def test_a_section_saved_empty_is_refused_and_nothing_changes(client, world):
     assert response.status_code == 200
     assert "Enter what the assessment says." in response.content.decode()
     assert SectionNarrative.objects.get(assessment=assessment).text == "Kept."
+
+
+def test_writing_a_section_is_one_entry_in_the_partnerships_history(client, world):
+    assessment = draft(world)
+    sign_in(client, world.member_a)
+    client.post(url("needs-assessment-section", world, assessment.pk, "crime"),
+                {"text": "Knife crime rose in 2023."})
+    page = client.get(url("history", world) + "?type=needs_assessment").content.decode()
+    assert page.count("Section of the needs assessment") == 1
+    assert "The impact of drug supply and use on crime" in page
