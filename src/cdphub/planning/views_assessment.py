@@ -177,7 +177,7 @@ def detail(request, partnership: Partnership, slug: str, pk: int):
     blocks = data.get("metrics", {})
     narratives = {n.section_key: n for n in assessment.narratives.select_related("updated_by")}
     findings: dict[str, list] = {}
-    for finding in assessment.findings.prefetch_related("evidence"):
+    for finding in assessment.findings.prefetch_related("evidence", "priorities"):
         findings.setdefault(finding.section_key, []).append(finding)
     groups = []
     for group, heading in GROUPS:
