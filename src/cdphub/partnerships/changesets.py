@@ -87,8 +87,14 @@ def current() -> ChangeSet | None:
     return found
 
 
+#: The apps whose records join a partnership's History (the planning app registers its
+#: records there too: ``planning/history.py``), so their versions are grouped like the
+#: register's.
+STAMPED_APPS = frozenset({"partnerships", "planning"})
+
+
 def _stamp(sender, history_instance, **_kwargs) -> None:
-    if sender._meta.app_label != "partnerships":
+    if sender._meta.app_label not in STAMPED_APPS:
         return
     found = current()
     if found is None:
