@@ -436,3 +436,19 @@ def test_a_member_of_another_partnership_is_refused(client, world, draft):
                            {"statement": "Hijacked", "severity": "high"})
     assert response.status_code == 403
     assert not Finding.objects.exists()
+
+
+def test_the_history_lists_findings_priorities_and_the_sign_off(client, world, draft, lead_a):
+    finding = actions.add_finding(assessment=draft, section_key="crime",
+                                  statement="Acquisitive crime is rising.", severity="high",
+                                  by=world.member_a)
+    actions.raise_priority(finding=finding, title="Cut acquisitive crime", by=lead_a)
+    actions.agree(assessment=draft, meeting=meeting(world.partnership_a), by=lead_a)
+    actions.sign_off(assessment=draft, by=world.sro_a)
+    sign_in(client, world.member_a)
+    page = client.get(url("history", A) + "?type=needs_assessment")
+    assert page.status_code == 200
+    html = unescape(page.content.decode())
+    assert "Acquisitive crime is rising." in html
+    assert "Cut acquisitive crime" in html
+    assert "Conduct a joint needs assessment, 1 May 2024" in html
