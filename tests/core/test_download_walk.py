@@ -25,6 +25,7 @@ from cdphub.outcomes.catalogue import sync_catalogue
 from cdphub.outcomes.models import ComputedValue, DataLoad, Metric
 from cdphub.partnerships import actions
 from cdphub.partnerships.models import Coverage, MilestoneCompletion, Organisation, Person
+from cdphub.planning.models import Assessment, Finding, Priority
 from tests.conftest import sign_in
 from tests.core.test_url_permissions import _concrete_kwargs
 from tests.url_expectations import all_expectations
@@ -49,6 +50,9 @@ SRO_ORGANISATION = "@Council"
 LOAD_COLUMN = "=column"
 LOAD_ERROR = "\tA problem that starts with a tab"
 LOAD_WARNING = "\rA warning that starts with a carriage return"
+PRIORITY = "=HYPERLINK(\"http://evil.example/priority\",\"priority\")"
+PRIORITY_DESCRIPTION = "+cmd|' /C calc'!A0 (a priority's description)"
+FINDING = "@SUM(1+1) (a finding)"
 NEGATIVE = -3.5
 NEGATIVE_CHANGE = -50.0  # 2023/24 against the 2020/21 baseline
 
@@ -104,6 +108,9 @@ DOWNLOADS = {
     "partnerships:register-csv": [({}, "", RETURN, ())],
     "partnerships:register-xlsx": [({}, "", RETURN, ())],
     "partnerships:register-template": [({}, "", (), ())],
+    "partnerships:priorities-download": [
+        ({"slug": _slug, "fmt": fmt}, "", (PARTNERSHIP, PRIORITY, PRIORITY_DESCRIPTION, FINDING),
+         ()) for fmt in ("csv", "xlsx")],
 }
 # URL names that sound like downloads but are pages.
 PAGES = {"partnerships:register-export"}
@@ -179,6 +186,11 @@ def hostile(world, settings):
         status=DataLoad.Status.FAILED, error_count=1,
         errors=[{"row": 2, "column": LOAD_COLUMN, "message": LOAD_ERROR}],
         warnings=[{"row": None, "column": "", "message": LOAD_WARNING}])
+    assessment = Assessment.objects.create(partnership=a)
+    finding = Finding.objects.create(assessment=assessment, section_key="drug_use",
+                                     statement=FINDING)
+    Priority.objects.create(partnership=a, title=PRIORITY, description=PRIORITY_DESCRIPTION,
+                            finding=finding)
     world.hostile_metric_key = metric.key
     world.hostile_load_pk = load.pk
     return world

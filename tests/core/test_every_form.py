@@ -48,7 +48,7 @@ def _factories():
     from cdphub.partnerships import forms, forms_governance, forms_meetings, forms_roles
     from cdphub.partnerships.models import Action
     from cdphub.partnerships.views_return import RegisterImportForm
-    from cdphub.planning import forms_assessment
+    from cdphub.planning import forms_assessment, forms_signoff
 
     request = RequestFactory().get("/")
     return {
@@ -77,6 +77,11 @@ def _factories():
             d, action=Action(partnership=w.partnership_a, description="Act"), on=ON),
         forms_meetings.WithdrawMeetingForm: lambda w, d: forms_meetings.WithdrawMeetingForm(d),
         forms_roles.GrantRoleForm: lambda w, d: forms_roles.GrantRoleForm(d),
+        forms_signoff.FindingForm: lambda w, d: forms_signoff.FindingForm(
+            d, partnership=w.partnership_a),
+        forms_signoff.PriorityForm: lambda w, d: forms_signoff.PriorityForm(d),
+        forms_signoff.AgreeForm: lambda w, d: forms_signoff.AgreeForm(
+            d, partnership=w.partnership_a, on=ON),
         RegisterImportForm: lambda w, d: RegisterImportForm(d, {} if d is not None else None),
         accounts.SignInForm: lambda w, d: accounts.SignInForm(request, d),
         accounts.TokenForm: lambda w, d: accounts.TokenForm(d),

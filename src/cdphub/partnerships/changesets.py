@@ -87,10 +87,14 @@ def current() -> ChangeSet | None:
     return found
 
 
+#: The apps whose records join a partnership's History (the planning app registers its
+#: records there too: ``planning/history.py``), so their versions are grouped like the
+#: register's.
+STAMPED_APPS = frozenset({"partnerships", "planning"})
+
+
 def _stamp(sender, history_instance, **_kwargs) -> None:
-    # The records the partnership's History shows: the register's and the needs
-    # assessment's (planning registers its records with partnerships.history).
-    if sender._meta.app_label not in ("partnerships", "planning"):
+    if sender._meta.app_label not in STAMPED_APPS:
         return
     found = current()
     if found is None:

@@ -21,7 +21,7 @@ from cdphub.partnerships.changesets import change_set
 from cdphub.partnerships.models import Meeting, MilestoneCompletion, Partnership
 
 from . import figures
-from .models import Assessment, Finding, Priority, SectionNarrative
+from .models import Assessment, Evidence, Finding, Priority, SectionNarrative
 
 MILESTONE = "needs_assessment"
 
@@ -85,6 +85,64 @@ def write_section(*, assessment: Assessment, section_key: str, text: str, by) ->
         narrative.updated_by = by
         narrative.save()
     return narrative
+
+
+def _checked_finding(statement: str, severity: str) -> str:
+    statement = statement.strip()
+    if not statement:
+        raise AssessmentError("Enter the finding.", "statement")
+    if severity not in Finding.Severity.values:
+        raise AssessmentError("Select how severe the finding is.", "severity")
+    return statement
+
+
+def _own_evidence(assessment: Assessment, evidence) -> list[Evidence]:
+    """The evidence entries, each of the assessment's partnership and not withdrawn."""
+    evidence = list(evidence)
+    for entry in evidence:
+        if entry.partnership_id != assessment.partnership_id or entry.withdrawn_at is not None:
+            raise AssessmentError("Choose evidence from this partnership's evidence register.",
+                                  "evidence")
+    return evidence
+
+
+@transaction.atomic
+def add_finding(*, assessment: Assessment, section_key: str, statement: str, severity: str,
+                evidence=(), by) -> Finding:
+    """A finding in one section of a draft, with the evidence (this partnership's register)
+    it rests on."""
+    guidance().assessment_section(section_key)  # KeyError: not a section
+    _editable(assessment)
+    statement = _checked_finding(statement, severity)
+    evidence = _own_evidence(assessment, evidence)
+    with change_set(by=by):
+        finding = Finding.objects.create(assessment=assessment, section_key=section_key,
+                                         statement=statement, severity=severity, created_by=by)
+        finding.evidence.set(evidence)
+    return finding
+
+
+@transaction.atomic
+def change_finding(*, finding: Finding, statement: str, severity: str, evidence=(),
+                   by) -> Finding:
+    _editable(finding.assessment)
+    statement = _checked_finding(statement, severity)
+    evidence = _own_evidence(finding.assessment, evidence)
+    with change_set(by=by):
+        finding.statement = statement
+        finding.severity = severity
+        finding.save()
+        finding.evidence.set(evidence)
+    return finding
+
+
+@transaction.atomic
+def remove_finding(*, finding: Finding, by) -> None:
+    """Remove a finding of a draft. A priority raised from it stays (the partnership decided
+    on it), no longer linked to the finding."""
+    _editable(finding.assessment)
+    with change_set(by=by):
+        finding.delete()
 
 
 @transaction.atomic
@@ -181,3 +239,43 @@ def raise_priority(*, finding: Finding, title: str, description: str = "", by) -
         return Priority.objects.create(partnership=partnership, title=title,
                                        description=description.strip(), finding=finding,
                                        created_by=by)
+
+
+def _refuse_duplicate_title(partnership: Partnership, title: str, *, but=None) -> str:
+    title = title.strip()
+    if not title:
+        raise AssessmentError("Enter the priority's title.", "title")
+    others = partnership.priorities.filter(title__iexact=title, status=Priority.Status.ACTIVE)
+    if but is not None:
+        others = others.exclude(pk=but.pk)
+    if others.exists():
+        raise AssessmentError(f"The partnership already has an active priority called "
+                              f"\u201c{title}\u201d.", "title")
+    return title
+
+
+@transaction.atomic
+def change_priority(*, priority: Priority, title: str, description: str = "", by) -> Priority:
+    title = _refuse_duplicate_title(priority.partnership, title, but=priority)
+    with change_set(by=by):
+        priority.title = title
+        priority.description = description.strip()
+        priority.save()
+    return priority
+
+
+@transaction.atomic
+def set_priority_status(*, priority: Priority, status: str, by) -> Priority:
+    """Close a priority (the partnership no longer acts on it), or reopen a closed one (its
+    title must not repeat an active priority's)."""
+    if status not in Priority.Status.values:
+        raise AssessmentError("Choose whether the priority is active or closed.", "status")
+    if status == priority.status:
+        raise AssessmentError(f"The priority is {priority.get_status_display().lower()} "
+                              "already.")
+    if status == Priority.Status.ACTIVE:
+        _refuse_duplicate_title(priority.partnership, priority.title, but=priority)
+    with change_set(by=by):
+        priority.status = status
+        priority.save()
+    return priority

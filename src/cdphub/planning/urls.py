@@ -13,3 +13,4 @@ urlpatterns = [
     # the partnership's priorities (raised from findings; the delivery plan is built on them)
     path("priorities/", include("cdphub.planning.urls_priorities")),
 ]
+
