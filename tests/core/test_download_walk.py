@@ -49,6 +49,12 @@ SRO_ORGANISATION = "@Council"
 LOAD_COLUMN = "=column"
 LOAD_ERROR = "\tA problem that starts with a tab"
 LOAD_WARNING = "\rA warning that starts with a carriage return"
+EVIDENCE_TITLE = '=HYPERLINK("http://evil.example/e","evidence")'
+EVIDENCE_NOTES = "+cmd|' /C calc'!A0 (evidence notes)"
+SECRET_EVIDENCE = "@secret partnership-only evidence"
+HOLDING = "-1+1 arrests held"
+AGREEMENT_PURPOSE = "=1+1 (the purpose of an agreement)"
+PARTY = "@Party organisation"
 NEGATIVE = -3.5
 NEGATIVE_CHANGE = -50.0  # 2023/24 against the 2020/21 baseline
 
@@ -93,6 +99,17 @@ DOWNLOADS = {
     "partnerships:register-csv": [({}, "", RETURN, ())],
     "partnerships:register-xlsx": [({}, "", RETURN, ())],
     "partnerships:register-template": [({}, "", (), ())],
+    # The evidence register as a central administrator sees it: publishable entries only
+    # (SECRET_EVIDENCE is partnership only; tests/planning/test_registers_downloads.py checks
+    # that it is left out).
+    "partnerships:evidence-download": [
+        ({"slug": _slug, "fmt": fmt}, "", (EVIDENCE_TITLE, EVIDENCE_NOTES, PARTY), ())
+        for fmt in ("csv", "xlsx")],
+    "partnerships:data-holdings-download": [
+        ({"slug": _slug, "fmt": fmt}, "", (HOLDING, PARTY), ()) for fmt in ("csv", "xlsx")],
+    "partnerships:sharing-agreements-download": [
+        ({"slug": _slug, "fmt": fmt}, "", (AGREEMENT_PURPOSE, PARTY), ())
+        for fmt in ("csv", "xlsx")],
 }
 # URL names that sound like downloads but are pages.
 PAGES = {"partnerships:register-export"}
@@ -168,9 +185,31 @@ def hostile(world, settings):
         status=DataLoad.Status.FAILED, error_count=1,
         errors=[{"row": 2, "column": LOAD_COLUMN, "message": LOAD_ERROR}],
         warnings=[{"row": None, "column": "", "message": LOAD_WARNING}])
+    _hostile_registers(a)
     world.hostile_metric_key = metric.key
     world.hostile_load_pk = load.pk
     return world
+
+
+def _hostile_registers(partnership):
+    """The evidence and data-sharing registers of ``partnership``, named to attack a
+    spreadsheet."""
+    from cdphub.planning.models import DataHolding, Evidence, SharingAgreement
+
+    party = Organisation.objects.create(name=PARTY)
+    other = Organisation.objects.create(name="Another organisation")
+    Evidence.objects.create(partnership=partnership, title=EVIDENCE_TITLE, evidence_type="jsna",
+                            owner=party, dated=dt.date(2023, 6, 1), notes=EVIDENCE_NOTES,
+                            link="https://example.org/jsna", visibility="publishable")
+    Evidence.objects.create(partnership=partnership, title=SECRET_EVIDENCE,
+                            evidence_type="jsna", dated=dt.date(2023, 6, 1),
+                            link="https://example.org/secret", visibility="partnership")
+    DataHolding.objects.create(partnership=partnership, organisation=party, dataset=HOLDING)
+    agreement = SharingAgreement.objects.create(
+        partnership=partnership, title="Information sharing", purpose=AGREEMENT_PURPOSE,
+        lawful_basis="public_task", signed_on=dt.date(2022, 4, 1),
+        review_on=dt.date(2024, 4, 1))
+    agreement.parties.set([party, other])
 
 
 def cells(response) -> list[tuple[str, object, object]]:

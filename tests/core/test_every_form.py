@@ -47,6 +47,8 @@ def _factories():
     from cdphub.partnerships import forms, forms_governance, forms_meetings, forms_roles
     from cdphub.partnerships.models import Action
     from cdphub.partnerships.views_return import RegisterImportForm
+    from cdphub.planning import forms_registers
+    from cdphub.planning.models import Evidence
 
     request = RequestFactory().get("/")
     return {
@@ -85,6 +87,14 @@ def _factories():
         accounts.GovukPasswordChangeForm: lambda w, d: accounts.GovukPasswordChangeForm(
             w.member_a, d),
         accounts.AccessTokenForm: lambda w, d: accounts.AccessTokenForm(d),
+        forms_registers.EvidenceForm: lambda w, d: forms_registers.EvidenceForm(
+            d, {} if d is not None else None, instance=Evidence(partnership=w.partnership_a),
+            partnership=w.partnership_a, on=ON),
+        forms_registers.WithdrawEvidenceForm: lambda w, d: forms_registers.WithdrawEvidenceForm(d),
+        forms_registers.DataHoldingForm: lambda w, d: forms_registers.DataHoldingForm(
+            d, partnership=w.partnership_a),
+        forms_registers.SharingAgreementForm: lambda w, d: forms_registers.SharingAgreementForm(
+            d, partnership=w.partnership_a, on=ON),
     }
 
 

@@ -130,11 +130,14 @@ class EvidenceForm(GovukModelForm):
 
 
 class WithdrawEvidenceForm(GovukForm):
+    """The reason is optional; the box is ticked to say the withdrawal is meant."""
+
     reason = forms.CharField(
         label="Why is it being withdrawn? (optional)", max_length=1000, required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example, it was added twice or a newer version replaces it. The reason "
                   "is kept in the partnership's History.")
+    confirm = forms.BooleanField(label="Withdraw this entry from the evidence register")
 
 
 class DataHoldingForm(GovukModelForm):
