@@ -341,7 +341,9 @@ def _describe(model, record, names: _Names) -> str:
     if model is TermsOfReferenceItem:
         return (f"{record.get_content_key_display()}: "
                 f"{'addressed' if record.addressed else 'not yet'}")
-    return _short(record.name, 120)  # sub-groups and links to local bodies
+    if hasattr(record, "name"):
+        return _short(record.name, 120)  # sub-groups and links to local bodies
+    return _short(str(record.instance), 120)  # records of the apps built on the register
 
 
 def _changes(model, before, after, names: _Names) -> list[Change]:

@@ -62,6 +62,7 @@ class EvidenceForm(GovukModelForm):
                           widget=forms.URLInput(attrs={"spellcheck": "false"}))
     upload = forms.FileField(
         label="File (optional)", required=False,
+        allow_empty_file=True,  # files.check_upload refuses it, naming the file
         help_text=f"{files.ACCEPTED[0].upper()}{files.ACCEPTED[1:]}, up to "
                   "{limit}. Give a link, a file or both.",
         widget=forms.FileInput(attrs={"accept": files.ACCEPT_ATTRIBUTE}))

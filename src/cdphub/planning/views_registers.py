@@ -58,6 +58,13 @@ def _context(request, partnership: Partnership, tab: str, **extra) -> dict:
             "can_edit": request.user.has_perm(EDIT, partnership), "today": today(), **extra}
 
 
+def _posted(request, files: bool = False):
+    """What the form was sent (bound even when nothing was ticked or typed), else None."""
+    if request.method != "POST":
+        return None
+    return request.FILES if files else request.POST
+
+
 def _apply_error(form, error: RegisterError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
@@ -88,7 +95,7 @@ def evidence_list(request, partnership: Partnership, slug: str):
 
 @access(EDIT, load=_partnership)
 def evidence_create(request, partnership: Partnership, slug: str):
-    form = EvidenceForm(data=request.POST or None, files=request.FILES or None,
+    form = EvidenceForm(data=_posted(request), files=_posted(request, files=True),
                         instance=Evidence(partnership=partnership), partnership=partnership,
                         on=today())
     if request.method == "POST" and form.is_valid():
@@ -123,7 +130,7 @@ def _editable_entry(partnership: Partnership, pk: int) -> Evidence:
 @access(EDIT, load=_partnership)
 def evidence_edit(request, partnership: Partnership, slug: str, pk: int):
     entry = _editable_entry(partnership, pk)
-    form = EvidenceForm(data=request.POST or None, files=request.FILES or None, instance=entry,
+    form = EvidenceForm(data=_posted(request), files=_posted(request, files=True), instance=entry,
                         partnership=partnership, on=today())
     if request.method == "POST" and form.is_valid():
         try:
@@ -143,7 +150,7 @@ def evidence_edit(request, partnership: Partnership, slug: str, pk: int):
 @access(EDIT, load=_partnership)
 def evidence_withdraw(request, partnership: Partnership, slug: str, pk: int):
     entry = _editable_entry(partnership, pk)
-    form = WithdrawEvidenceForm(data=request.POST or None)
+    form = WithdrawEvidenceForm(data=_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             withdraw_evidence(entry, by=request.user, reason=form.cleaned_data["reason"],
@@ -250,7 +257,7 @@ def data_sharing(request, partnership: Partnership, slug: str):
 
 
 def _holding_page(request, partnership: Partnership, holding: DataHolding):
-    form = DataHoldingForm(data=request.POST or None, instance=holding, partnership=partnership)
+    form = DataHoldingForm(data=_posted(request), instance=holding, partnership=partnership)
     is_new = holding.pk is None
     if request.method == "POST" and form.is_valid():
         try:
@@ -278,7 +285,7 @@ def holding_edit(request, partnership: Partnership, slug: str, pk: int):
 
 
 def _agreement_page(request, partnership: Partnership, agreement: SharingAgreement):
-    form = SharingAgreementForm(data=request.POST or None, instance=agreement,
+    form = SharingAgreementForm(data=_posted(request), instance=agreement,
                                 partnership=partnership, on=today())
     is_new = agreement.pk is None
     if request.method == "POST" and form.is_valid():
