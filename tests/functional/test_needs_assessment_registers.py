@@ -105,6 +105,10 @@ def test_the_data_sharing_page_flags_an_agreement_past_review(web, demo):
     page.get_by_role("link", name="Add an agreement").click()
     web.check()
     web.check_reflow("agreement form")
+    page.get_by_role("button", name="Add agreement").click()  # nothing filled in
+    web.check()
+    assert "Select at least two parties" in page.inner_text(".govuk-error-summary")
+    web.goto(f"{GM}/needs-assessment/data-sharing/agreements/{agreement.pk}/")
     web.goto(f"{GM}/needs-assessment/data-sharing/data-held/add/")
 
     web.goto(f"{GM}/")  # what needs attention names it too
