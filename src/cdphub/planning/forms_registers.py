@@ -49,6 +49,9 @@ def _choose_or_name(form, choice: str, name: str, message: str) -> None:
 class EvidenceForm(GovukModelForm):
     """An entry of the evidence register. A link, a file, or both; at least one."""
 
+    field_order = ["title", "evidence_type", "owner", "owner_name", "dated", "link", "upload",
+                   "remove_file", "visibility", "notes"]
+
     owner = OrganisationChoiceField(label="Owner organisation")
     owner_name = _new_name_field("Or another organisation")
     dated = DateField(label="Date of the document",
@@ -99,10 +102,6 @@ class EvidenceForm(GovukModelForm):
         else:
             del self.fields["remove_file"]
 
-    @property
-    def upload_fields(self):
-        return [self[name] for name in ("upload", "remove_file") if name in self.fields]
-
     def clean_dated(self):
         dated = self.cleaned_data.get("dated")
         if dated and dated > self.today:
@@ -142,6 +141,7 @@ class WithdrawEvidenceForm(GovukForm):
 
 
 class DataHoldingForm(GovukModelForm):
+    field_order = ["organisation", "organisation_name", "dataset", "sharing", "notes"]
     organisation = OrganisationChoiceField(label="Organisation")
     organisation_name = _new_name_field("Or another organisation")
 
@@ -168,6 +168,8 @@ class DataHoldingForm(GovukModelForm):
 
 
 class SharingAgreementForm(GovukModelForm):
+    field_order = ["title", "parties", "other_parties", "purpose", "lawful_basis", "status",
+                   "signed_on", "review_on", "dpia_done", "notes"]
     parties = forms.ModelMultipleChoiceField(
         label="Parties", queryset=Organisation.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
