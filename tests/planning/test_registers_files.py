@@ -173,3 +173,12 @@ def test_the_file_is_left_at_its_start_for_storing():
 ])
 def test_sizes_in_words(size, words):
     assert size_words(size) == words
+
+
+def test_the_request_body_limit_lets_the_form_see_a_file_over_the_evidence_limit():
+    """A file a little over the evidence limit reaches the form (which refuses it in words)
+    rather than being cut off by the body limit's bare 413 page."""
+    from cdphub.config.settings import base
+
+    assert base.CDPHUB_EVIDENCE_MAX_BYTES == 20 * 1024 * 1024
+    assert base.CDPHUB_MAX_UPLOAD_BYTES >= 2 * base.CDPHUB_EVIDENCE_MAX_BYTES
