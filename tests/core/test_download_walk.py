@@ -49,12 +49,6 @@ SRO_ORGANISATION = "@Council"
 LOAD_COLUMN = "=column"
 LOAD_ERROR = "\tA problem that starts with a tab"
 LOAD_WARNING = "\rA warning that starts with a carriage return"
-EVIDENCE_TITLE = '=HYPERLINK("http://evil.example/e","evidence")'
-EVIDENCE_NOTES = "+cmd|' /C calc'!A0 (evidence notes)"
-SECRET_EVIDENCE = "@secret partnership-only evidence"
-HOLDING = "-1+1 arrests held"
-AGREEMENT_PURPOSE = "=1+1 (the purpose of an agreement)"
-PARTY = "@Party organisation"
 NEGATIVE = -3.5
 NEGATIVE_CHANGE = -50.0  # 2023/24 against the 2020/21 baseline
 
@@ -62,6 +56,13 @@ METRIC_TABLES = ("trend", "compare", "authorities", "region", "map", "breakdowns
 ON_EVERY_TABLE = {"csv": (METRIC_NAME, METRIC_SOURCE, METRIC_UNIT),
                   "xlsx": (METRIC_NAME, METRIC_SOURCE, METRIC_UNIT, METRIC_DEFINITION, NOTE)}
 RETURN = (PARTNERSHIP, SRO_NAME, SRO_JOB, SRO_ORGANISATION)
+# The evidence and data-sharing registers (tests/planning/test_registers_*.py).
+EVIDENCE_TITLE = '=HYPERLINK("http://evil.example/e","evidence")'
+EVIDENCE_NOTES = "+cmd|' /C calc'!A0 (evidence notes)"
+SECRET_EVIDENCE = "@secret partnership-only evidence"
+HOLDING = "-1+1 arrests held"
+AGREEMENT_PURPOSE = "=1+1 (the purpose of an agreement)"
+PARTY = "@Party organisation"
 
 
 def _slug(world):
@@ -80,6 +81,17 @@ def _hostile_load(world):
 # variants to fetch, and for each the planted text and numbers it must carry.
 DOWNLOADS = {
     "accounts:audit-log-csv": [({}, "", (TOKEN,), ())],
+    # The evidence register as a central administrator sees it: publishable entries only
+    # (SECRET_EVIDENCE is partnership only; tests/planning/test_registers_data_sharing.py
+    # checks that such entries are left out).
+    "partnerships:evidence-download": [
+        ({"slug": _slug, "fmt": fmt}, "", (EVIDENCE_TITLE, EVIDENCE_NOTES, PARTY), ())
+        for fmt in ("csv", "xlsx")],
+    "partnerships:data-holdings-download": [
+        ({"slug": _slug, "fmt": fmt}, "", (HOLDING, PARTY), ()) for fmt in ("csv", "xlsx")],
+    "partnerships:sharing-agreements-download": [
+        ({"slug": _slug, "fmt": fmt}, "", (AGREEMENT_PURPOSE, PARTY), ())
+        for fmt in ("csv", "xlsx")],
     "partnerships:national-milestones?format=csv": [
         ({}, "?format=csv", (PARTNERSHIP, EVIDENCE), ())],
     "outcomes:load-report": [
@@ -99,17 +111,6 @@ DOWNLOADS = {
     "partnerships:register-csv": [({}, "", RETURN, ())],
     "partnerships:register-xlsx": [({}, "", RETURN, ())],
     "partnerships:register-template": [({}, "", (), ())],
-    # The evidence register as a central administrator sees it: publishable entries only
-    # (SECRET_EVIDENCE is partnership only; tests/planning/test_registers_downloads.py checks
-    # that it is left out).
-    "partnerships:evidence-download": [
-        ({"slug": _slug, "fmt": fmt}, "", (EVIDENCE_TITLE, EVIDENCE_NOTES, PARTY), ())
-        for fmt in ("csv", "xlsx")],
-    "partnerships:data-holdings-download": [
-        ({"slug": _slug, "fmt": fmt}, "", (HOLDING, PARTY), ()) for fmt in ("csv", "xlsx")],
-    "partnerships:sharing-agreements-download": [
-        ({"slug": _slug, "fmt": fmt}, "", (AGREEMENT_PURPOSE, PARTY), ())
-        for fmt in ("csv", "xlsx")],
 }
 # URL names that sound like downloads but are pages.
 PAGES = {"partnerships:register-export"}
@@ -152,6 +153,7 @@ def hostile(world, settings):
     MilestoneCompletion.objects.create(partnership=a, milestone_key="terms_of_reference",
                                        completed_on=dt.date(2023, 3, 1), evidence=EVIDENCE)
     create_token(world.central_admin, name=TOKEN)
+    _hostile_registers(a)
 
     metric = Metric.objects.create(
         key="hostile-local", kind="local", partnership=a, outcome="reduce_deaths_harm",
@@ -185,7 +187,6 @@ def hostile(world, settings):
         status=DataLoad.Status.FAILED, error_count=1,
         errors=[{"row": 2, "column": LOAD_COLUMN, "message": LOAD_ERROR}],
         warnings=[{"row": None, "column": "", "message": LOAD_WARNING}])
-    _hostile_registers(a)
     world.hostile_metric_key = metric.key
     world.hostile_load_pk = load.pk
     return world

@@ -341,9 +341,10 @@ def _describe(model, record, names: _Names) -> str:
     if model is TermsOfReferenceItem:
         return (f"{record.get_content_key_display()}: "
                 f"{'addressed' if record.addressed else 'not yet'}")
-    if hasattr(record, "name"):
-        return _short(record.name, 120)  # sub-groups and links to local bodies
-    return _short(str(record.instance), 120)  # records of the apps built on the register
+    if model in (SubGroup, LocalBodyLink):
+        return _short(record.name, 120)
+    # A record of an app above the register (``register``): as its model names itself.
+    return _short(str(record.instance), 120)
 
 
 def _changes(model, before, after, names: _Names) -> list[Change]:
