@@ -60,6 +60,13 @@ METRIC_TABLES = ("trend", "compare", "authorities", "region", "map", "breakdowns
 ON_EVERY_TABLE = {"csv": (METRIC_NAME, METRIC_SOURCE, METRIC_UNIT),
                   "xlsx": (METRIC_NAME, METRIC_SOURCE, METRIC_UNIT, METRIC_DEFINITION, NOTE)}
 RETURN = (PARTNERSHIP, SRO_NAME, SRO_JOB, SRO_ORGANISATION)
+# The evidence and data-sharing registers (tests/planning/test_registers_*.py).
+EVIDENCE_TITLE = '=HYPERLINK("http://evil.example/e","evidence")'
+EVIDENCE_NOTES = "+cmd|' /C calc'!A0 (evidence notes)"
+SECRET_EVIDENCE = "@secret partnership-only evidence"
+HOLDING = "-1+1 arrests held"
+AGREEMENT_PURPOSE = "=1+1 (the purpose of an agreement)"
+PARTY = "@Party organisation"
 
 
 def _slug(world):
@@ -84,6 +91,17 @@ def _assessment(world):
 # variants to fetch, and for each the planted text and numbers it must carry.
 DOWNLOADS = {
     "accounts:audit-log-csv": [({}, "", (TOKEN,), ())],
+    # The evidence register as a central administrator sees it: publishable entries only
+    # (SECRET_EVIDENCE is partnership only; tests/planning/test_registers_data_sharing.py
+    # checks that such entries are left out).
+    "partnerships:evidence-download": [
+        ({"slug": _slug, "fmt": fmt}, "", (EVIDENCE_TITLE, EVIDENCE_NOTES, PARTY), ())
+        for fmt in ("csv", "xlsx")],
+    "partnerships:data-holdings-download": [
+        ({"slug": _slug, "fmt": fmt}, "", (HOLDING, PARTY), ()) for fmt in ("csv", "xlsx")],
+    "partnerships:sharing-agreements-download": [
+        ({"slug": _slug, "fmt": fmt}, "", (AGREEMENT_PURPOSE, PARTY), ())
+        for fmt in ("csv", "xlsx")],
     "partnerships:national-milestones?format=csv": [
         ({}, "?format=csv", (PARTNERSHIP, EVIDENCE), ())],
     "outcomes:load-report": [
@@ -153,6 +171,7 @@ def hostile(world, settings):
     MilestoneCompletion.objects.create(partnership=a, milestone_key="terms_of_reference",
                                        completed_on=dt.date(2023, 3, 1), evidence=EVIDENCE)
     create_token(world.central_admin, name=TOKEN)
+    _hostile_registers(a)
 
     metric = Metric.objects.create(
         key="hostile-local", kind="local", partnership=a, outcome="reduce_deaths_harm",
@@ -194,6 +213,27 @@ def hostile(world, settings):
     world.hostile_metric_key = metric.key
     world.hostile_load_pk = load.pk
     return world
+
+
+def _hostile_registers(partnership):
+    """The evidence and data-sharing registers of ``partnership``, named to attack a
+    spreadsheet."""
+    from cdphub.planning.models import DataHolding, Evidence, SharingAgreement
+
+    party = Organisation.objects.create(name=PARTY)
+    other = Organisation.objects.create(name="Another organisation")
+    Evidence.objects.create(partnership=partnership, title=EVIDENCE_TITLE, evidence_type="jsna",
+                            owner=party, dated=dt.date(2023, 6, 1), notes=EVIDENCE_NOTES,
+                            link="https://example.org/jsna", visibility="publishable")
+    Evidence.objects.create(partnership=partnership, title=SECRET_EVIDENCE,
+                            evidence_type="jsna", dated=dt.date(2023, 6, 1),
+                            link="https://example.org/secret", visibility="partnership")
+    DataHolding.objects.create(partnership=partnership, organisation=party, dataset=HOLDING)
+    agreement = SharingAgreement.objects.create(
+        partnership=partnership, title="Information sharing", purpose=AGREEMENT_PURPOSE,
+        lawful_basis="public_task", signed_on=dt.date(2022, 4, 1),
+        review_on=dt.date(2024, 4, 1))
+    agreement.parties.set([party, other])
 
 
 def cells(response) -> list[tuple[str, object, object]]:

@@ -39,6 +39,23 @@ def _name(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+def _registers_forms():
+    """The evidence and data-sharing registers' forms (planning/forms_registers.py)."""
+    from cdphub.planning import forms_registers as registers
+    from cdphub.planning.models import Evidence
+
+    return {
+        registers.EvidenceForm: lambda w, d: registers.EvidenceForm(
+            d, {} if d is not None else None, instance=Evidence(partnership=w.partnership_a),
+            partnership=w.partnership_a, on=ON),
+        registers.WithdrawEvidenceForm: lambda w, d: registers.WithdrawEvidenceForm(d),
+        registers.DataHoldingForm: lambda w, d: registers.DataHoldingForm(
+            d, partnership=w.partnership_a),
+        registers.SharingAgreementForm: lambda w, d: registers.SharingAgreementForm(
+            d, partnership=w.partnership_a, on=ON),
+    }
+
+
 # How to make each form: (world, data) → form. A form found but missing here fails
 # test_every_form_is_checked, so that a new form is added and checked.
 def _factories():
@@ -57,6 +74,7 @@ def _factories():
         outcomes.WithdrawForm: lambda w, d: outcomes.WithdrawForm(d),
         outcomes.LocalMetricForm: lambda w, d: outcomes.LocalMetricForm(d),
         forms.PartnershipForm: lambda w, d: forms.PartnershipForm(d),
+        **_registers_forms(),
         forms.FootprintChangeForm: lambda w, d: forms.FootprintChangeForm(
             d, partnership=w.partnership_a, on=ON),
         forms.DecisionForm: lambda w, d: forms.DecisionForm(d),

@@ -63,6 +63,7 @@ TAGS = {
     Kind.MILESTONES_DUE: "Due soon",
     Kind.ACTIONS_OVERDUE: "Overdue",
     Kind.TERMS_REVIEW: "Review overdue",
+    Kind.AGREEMENTS_REVIEW: "Review overdue",
     Kind.VACANT_ROLE: "Vacant",
     Kind.MISSING_SECTORS: "Missing",
     Kind.OUTCOME_WORSE: "Worse than England",

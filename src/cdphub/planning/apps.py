@@ -8,4 +8,4 @@ class PlanningConfig(AppConfig):
     def ready(self) -> None:
         # inside the function: roles and history import models, which cannot load before the
         # app registry is ready; history adds this app's records to a partnership's History
-        from . import history, roles  # noqa: F401
+        from . import attention, history, roles  # noqa: F401

@@ -195,6 +195,9 @@ CDPHUB_MAX_UPLOAD_BYTES = int(os.environ.get("CDPHUB_MAX_UPLOAD_BYTES", 101 * 10
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# The largest file the evidence register takes (``cdphub.planning.files``); below the body limit
+# above, so that the form sees a larger file and says so in words.
+CDPHUB_EVIDENCE_MAX_BYTES = int(os.environ.get("CDPHUB_EVIDENCE_MAX_BYTES", 20 * 1024 * 1024))
 
 # Background work (data loads): tasks are stored in the database and run by a worker,
 # ``cdphub db_worker`` (started beside the web server by ./dev demo and ./dev serve).

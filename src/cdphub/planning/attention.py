@@ -1,0 +1,38 @@
+"""The data-sharing register's check for a partnership's "needs attention" list
+(``partnerships.attention``, which does not import this app: ``apps.py`` registers it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.urls import reverse
+
+from cdphub.partnerships.attention import Item, Kind, Severity, register
+from cdphub.partnerships.models import Partnership
+
+from .registers import agreements_past_review
+
+
+def _date(value: dt.date) -> str:
+    return f"{value.day} {value:%B %Y}"
+
+
+def agreements_review(partnership: Partnership, today: dt.date) -> list[Item]:
+    """One item when any data-sharing agreement in place is past its review or expiry date,
+    naming how many and the oldest date."""
+    past = agreements_past_review(partnership, today)
+    if not past:
+        return []
+    if len(past) == 1:
+        text = (f"The data-sharing agreement \u201c{past[0].title}\u201d was due for review on "
+                f"{_date(past[0].review_on)}: review it and record the new date.")
+    else:
+        text = (f"{len(past)} data-sharing agreements are past their review date; the oldest "
+                f"was due for review on {_date(past[0].review_on)}: review them and record the "
+                "new dates.")
+    return [Item(Kind.AGREEMENTS_REVIEW, text, Severity.HIGH,
+                 reverse("partnerships:data-sharing", args=[partnership.slug]),
+                 "See the data-sharing register")]
+
+
+register(agreements_review)
