@@ -70,6 +70,12 @@ def _hostile_load(world):
     return world.hostile_load_pk
 
 
+def _assessment(world):
+    from tests.planning.url_expectations_assessment import a_draft
+
+    return a_draft(world)
+
+
 # Every download, by URL name (with the query string that makes a page a download): the
 # variants to fetch, and for each the planted text and numbers it must carry.
 DOWNLOADS = {
@@ -88,6 +94,11 @@ DOWNLOADS = {
          ON_EVERY_TABLE[fmt] + ((PARTNERSHIP,) if table == "trend" else ()),
          (NEGATIVE,) if table == "trend" else ())
         for table in METRIC_TABLES for fmt in ("csv", "xlsx")],
+    # Every figure of partnership A's needs assessment: the partnership's name on every row,
+    # the renamed national count of people in treatment with its England figures.
+    "partnerships:needs-assessment-figures-download": [
+        ({"slug": _slug, "pk": _assessment, "fmt": fmt}, "", (PARTNERSHIP, NATIONAL_METRIC),
+         (250,)) for fmt in ("csv", "xlsx")],
     "partnerships:return-csv": [({"slug": _slug}, "", RETURN, ())],
     "partnerships:return-xlsx": [({"slug": _slug}, "", RETURN, ())],
     "partnerships:register-csv": [({}, "", RETURN, ())],

@@ -88,7 +88,9 @@ def current() -> ChangeSet | None:
 
 
 def _stamp(sender, history_instance, **_kwargs) -> None:
-    if sender._meta.app_label != "partnerships":
+    # The records the partnership's History shows: the register's and the needs
+    # assessment's (planning registers its records with partnerships.history).
+    if sender._meta.app_label not in ("partnerships", "planning"):
         return
     found = current()
     if found is None:

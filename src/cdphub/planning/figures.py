@@ -48,6 +48,7 @@ def _figure(figure, method: str, unit: str) -> dict | None:
         return None
     return {
         "period": figure.period_label,
+        "period_start": figure.period_start.isoformat(),
         "period_end": figure.period_end.isoformat(),
         "value": figure.value,
         "lower_95": figure.lower_95,
@@ -59,6 +60,7 @@ def _figure(figure, method: str, unit: str) -> dict | None:
         "comparison_text": figure.comparison_text,
         "comparison_style": figure.comparison_style,
         "trend": figure.trend,
+        "is_synthetic": figure.is_synthetic,
     }
 
 
@@ -85,11 +87,13 @@ def metric_block(partnership: Partnership, metric: Metric, on: dt.date) -> tuple
         "england": _figure(view.latest_england, method, unit),
         "region": _figure(view.latest_region, method, unit),
         "region_name": view.region.name,
+        "region_code": view.region.code,
         "authorities": [
             {"code": area.code, "name": area.name, **(_figure(figure, method, unit) or {})}
             for area, figure in view.authorities],
         "breakdowns": [
             {"label": own.breakdown_label, **_figure(own, method, unit),
+             "england_value": england.value if england is not None else None,
              "england_text": (with_unit(england.value, method, unit)
                               if england is not None and england.value is not None else "")}
             for own, england in view.breakdowns],
