@@ -632,11 +632,11 @@ def build_planning_demo(today: dt.date, refreshes: dict[int, dt.date | None] | N
     dates = {p.partnership.pk: [today, *([p.sign_off_on] if p.sign_off_on else [])]
              for p in assessing}
     with prepared_views([p.partnership for p in assessing], dates):
+        # The narrative is written from today's figures: those the sign-off freezes too, as
+        # every demo load is older than the build (only the footprint on the sign-off day
+        # could differ, and no demo footprint changes after April 2025).
         live = {p.partnership.pk: figures.build(p.partnership, today) for p in assessing}
-        # As at each sign-off day (only the footprint on that day can differ from today's).
-        frozen = {p.partnership.pk: figures.build(p.partnership, p.sign_off_on)
-                  for p in assessing if p.sign_off_on is not None}
-        _assessments(assessing, live, frozen, evidence, today)
+        _assessments(assessing, live, evidence, today)
     counts["assessments"] = Assessment.objects.filter(
         partnership__in=[p.partnership for p in assessing]).count()
     return counts
@@ -710,7 +710,7 @@ def _many_to_many(model, name: str, historical: str, owner: str, other: str,
          for link in links], batch_size=BATCH)
 
 
-def _assessments(demo: list[_Partnership], live: dict[int, dict], frozen: dict[int, dict],
+def _assessments(demo: list[_Partnership], live: dict[int, dict],
                  evidence: dict[int, list[Evidence]], today: dt.date) -> None:
     # 1. Each partnership starts its assessment (the one signed off in 2025, or the one
     #    still in progress for those that have not refreshed it).
@@ -723,7 +723,7 @@ def _assessments(demo: list[_Partnership], live: dict[int, dict], frozen: dict[i
     # 2. Its narrative and findings (plain rows, in bulk).
     narratives, findings = [], []
     for p in demo:
-        snapshot = frozen.get(p.partnership.pk) or live[p.partnership.pk]
+        snapshot = live[p.partnership.pk]
         assessment = first[p.partnership.pk]
         year = (p.sign_off_on or today).year
         for key, text in _narratives(p, snapshot, year + 1).items():
