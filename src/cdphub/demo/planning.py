@@ -358,6 +358,7 @@ def _narratives(p: _Partnership, snapshot: dict, year: int) -> dict[str, str]:
         ]),
         (f"Continuity of care on release from prison ({continuity.text}) shows how many "
          "people reach treatment after leaving custody." if continuity else ""),
+        "Outreach workers and peer mentors help people who do not come to services.",
     ]).replace("  ", " ").strip()
     return text
 
@@ -383,7 +384,9 @@ def _geography(snapshot: dict, place: str, several: bool, rng: random.Random) ->
                     "The partnership will target outreach where rates are highest.",
                     "Locality plans will address the gap between authorities."]))
     return (f"{place} is one authority; the data team compares its wards and neighbourhoods, "
-            "where deaths and admissions cluster in the most deprived areas.")
+            "where deaths and admissions cluster in the most deprived areas. " + rng.choice([
+                "Outreach will start in the wards with the highest rates.",
+                "A ward-level profile will be added to the next assessment."]))
 
 
 # ----------------------------------------------------------------------------- findings
@@ -792,4 +795,5 @@ def _next_draft(p: _Partnership, live: dict, today: dt.date) -> None:
     actions.write_section(
         assessment=draft, section_key="what_works", by=p.lead,
         text="Since the last assessment the partnership has piloted a hospital navigator "
-             "service; its evaluation will report before this assessment is agreed.")
+             "service. Its evaluation will report before this assessment is agreed, and the "
+             "board will then decide whether to fund it for three years.")
