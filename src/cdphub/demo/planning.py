@@ -338,6 +338,7 @@ def _narratives(p: _Partnership, snapshot: dict, year: int) -> dict[str, str]:
             "leaving treatment.",
             "Too few people in recovery find stable housing and work.",
         ]),
+        "Mental health support for people in treatment depends on a few specialist workers.",
     ]).replace("  ", " ").strip()
     text["demographics"] = " ".join([
         _sex_sentence(snapshot, place),
