@@ -20,6 +20,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import reduce
+from operator import or_
 
 from django.db.models import Q
 
@@ -57,8 +59,9 @@ def _views(partnerships: list[Partnership], dates: dict[int, list[dt.date]]
     """``metric_view(partnership, metric, on)`` for every section metric, partnership and
     date (``outcomes.dashboard.metric_view``'s steps, from rows read for all at once). What
     only the outcomes page's compare charts and map use (every partnership's and force
-    area's figure: ``peers``, ``map_figures``, ``region_authorities``) is left empty: the
-    assessment does not show it."""
+    area's figure: ``peers``, ``map_figures``, ``region_authorities``) is left empty, and
+    ``is_synthetic`` looks at the rows read (the totals, and the breakdowns of the latest
+    period): the assessment shows neither."""
     if not partnerships:
         return {}
     metrics = list(Metric.objects.filter(Q(partnership__isnull=True),
@@ -77,20 +80,27 @@ def _views(partnerships: list[Partnership], dates: dict[int, list[dt.date]]
     readable = Figures.for_partnership_page(partnerships[0])
     views = {}
     for metric in metrics:
-        rows = readable.filter(Q(partnership__in=partnerships)
-                               | Q(area_id__in=[england.pk, *regions]), metric=metric)
+        places = Q(partnership__in=partnerships) | Q(area_id__in=[england.pk, *regions])
         by_place = defaultdict(list)  # ("p", id) or ("a", id) -> rows
-        for row in rows:
-            if row.partnership_id is not None:
-                by_place[("p", row.partnership_id)].append(row)
-            if row.area_id is not None:
-                by_place[("a", row.area_id)].append(row)
-        series = {place: sorted((f for f in found if not f.breakdown),
-                                key=lambda f: (f.period_end, f.period_start))
+        for row in readable.filter(places, metric=metric, breakdown=""):
+            by_place[("p", row.partnership_id) if row.partnership_id is not None
+                     else ("a", row.area_id)].append(row)
+        series = {place: sorted(found, key=lambda f: (f.period_end, f.period_start))
                   for place, found in by_place.items()}
+        # Breakdowns and the authorities' figures are shown for the latest period only.
+        england_latest = series.get(("a", england.pk), [None])[-1]
+        anchors = {(f.period_start, f.period_end) for f in
+                   [series.get(("p", p.pk), [england_latest])[-1] for p in partnerships] if f}
+        if anchors:
+            periods = reduce(or_, [Q(period_start=start, period_end=end)
+                                   for start, end in anchors])
+            for row in readable.filter(places, periods, metric=metric).exclude(breakdown=""):
+                by_place[("p", row.partnership_id) if row.partnership_id is not None
+                         else ("a", row.area_id)].append(row)
         authorities = defaultdict(dict)  # period -> area code -> the authority's figure
-        if metric.geography != "pfa" and (metric.geography == "utla" or metric.kind == "local"):
-            for row in readable.filter(metric=metric, breakdown="",
+        if anchors and metric.geography != "pfa" and (metric.geography == "utla"
+                                                      or metric.kind == "local"):
+            for row in readable.filter(periods, metric=metric, breakdown="",
                                        area__area_type=AreaType.UTLA):
                 authorities[(row.period_start, row.period_end)][row.area_code] = row
         national_loads = list(loads_behind(metric, None))
