@@ -22,13 +22,14 @@ rows (narratives of the first draft, findings, evidence, holdings, agreements) a
 inserted with their history, as the other demo modules do.
 
 The figures are frozen when each assessment is signed off. Signed off after all the demo's
-data are loaded, on a day in 2025, they are today's figures (the demo loads each metric's
-whole series at once: loading the periods before a cut-off first, recomputing, signing off
-and then loading the rest would add a second full recomputation, about a quarter of the
-demo's build time). ``planning.figures.build`` takes about 0.7 s a partnership, so the
-snapshots are made for all partnerships at once (``demo/planning_figures.build_many``, the
-same result) and ``sign_off`` is given them; Greater Manchester's goes through
-``figures.build`` itself.
+data are loaded, on a day in 2025, they are the figures of the demo's latest data (the demo
+loads each metric's whole series at once: loading the periods before a cut-off first,
+recomputing, signing off and then loading the rest adds a second full recomputation, about
+7 s on a 31 s build when measured). ``planning.figures.build`` reads each metric through the
+outcomes page's presenter, about 0.7 s a partnership, so while the demo writes the
+assessments that presenter's views are made for all partnerships at once
+(``demo/planning_figures.prepared_views``, the same figures); ``figures.build`` and
+``actions.sign_off`` run unchanged.
 
 Deterministic (each partnership draws from its own generator) and idempotent: a partnership
 that already has an assessment, evidence or a data-sharing register is left as it is.
