@@ -22,6 +22,7 @@ from cdphub.accounts.models import TWO_FACTOR_ROLES, Membership, User
 from cdphub.core.clock import today
 from cdphub.demo.governance import build_governance_demo
 from cdphub.demo.outcomes import build_outcomes_demo
+from cdphub.demo.planning import build_planning_demo
 from cdphub.demo.register import build_register_demo
 from cdphub.framework import guidance
 from cdphub.geography.loader import DATA_DIR, load_geography
@@ -218,7 +219,7 @@ def _build_demo(step: Callable[[str], None]) -> dict[str, int]:
                                         note="Agreed: statutory boundary change.")
 
     step("people and roles")
-    build_register_demo(today())
+    refreshes = build_register_demo(today())["needs_assessment_refreshes"]
 
     step("governance and meetings")
     build_governance_demo(Partnership.objects.order_by("name"), random.Random(2022), today())
@@ -254,6 +255,10 @@ def _build_demo(step: Callable[[str], None]) -> dict[str, int]:
             StaticToken.objects.bulk_create(
                 StaticToken(device=static, token=f"demo{n:04d}") for n in range(1, 11)
             )
+
+    # After the demo accounts: Greater Manchester's SRO and lead sign and write as themselves.
+    step("needs assessments")
+    build_planning_demo(today(), refreshes)
     return {
         "areas": Area.objects.count(),
         "partnerships": Partnership.objects.count(),

@@ -118,8 +118,10 @@ def _date(rng: random.Random, start: str, end: str) -> dt.date:
     return a + dt.timedelta(days=rng.randint(0, (b - a).days))
 
 
-def build_register_demo(today: dt.date) -> dict[str, int]:
-    """Appoint people and record milestone evidence in every partnership without people."""
+def build_register_demo(today: dt.date) -> dict:
+    """Appoint people and record milestone evidence in every partnership without people.
+    Returns counts, and ``needs_assessment_refreshes``: for each of those partnerships, the
+    day it signed off its refreshed needs assessment, or None (``demo/planning.py``)."""
     partnerships = list(
         Partnership.objects.filter(appointments__isnull=True).distinct().select_related("region")
         .prefetch_related(Prefetch("coverages", queryset=Coverage.objects.filter(
@@ -130,6 +132,7 @@ def build_register_demo(today: dt.date) -> dict[str, int]:
         districts.setdefault(district["parent_id"], []).append(district["name"])
     builder = _Builder()
     completions: list[MilestoneCompletion] = []
+    refreshes: dict[int, dt.date | None] = {}
     for index, partnership in enumerate(sorted(partnerships, key=lambda p: p.name)):
         rng = _rng(partnership)
         builder.start_partnership()
@@ -232,12 +235,13 @@ def build_register_demo(today: dt.date) -> dict[str, int]:
                             start=formed + dt.timedelta(days=rng.randint(30, 400)),
                             email_domain=domain, agreed=False)
 
-        completions += _milestones(rng, partnership, index, today)
+        items, refreshes[partnership.pk] = _milestones(rng, partnership, index, today)
+        completions += items
     builder.save()
     _stamp_per_partnership(completions)
     bulk_create_with_history(completions, MilestoneCompletion)
     return {"partnerships": len(partnerships), "people": len(builder.people),
-            "milestone_completions": len(completions)}
+            "milestone_completions": len(completions), "needs_assessment_refreshes": refreshes}
 
 
 def _wider_org(key: str, place: str, region: str) -> str:
@@ -250,10 +254,14 @@ def _wider_org(key: str, place: str, region: str) -> str:
     }[key]
 
 
-def _milestones(rng, partnership, index, today) -> list[MilestoneCompletion]:
-    """Evidence for the milestones cdphub does not hold records for yet. Most partnerships
-    are up to date; every 7th missed its latest progress report, every 11th has not
-    refreshed its needs assessment after three years."""
+def _milestones(rng, partnership, index, today) -> tuple[list[MilestoneCompletion],
+                                                         dt.date | None]:
+    """Evidence for the milestones cdphub does not hold records for yet, and the day the
+    partnership signed off its refreshed needs assessment (None: not refreshed). Most
+    partnerships are up to date; every 7th missed its latest progress report, every 11th has
+    not refreshed its needs assessment after three years. The 2022 needs assessment is a
+    completion here; the refresh is an assessment signed off in cdphub (``demo/planning.py``,
+    whose sign-off records the completion)."""
     items = []
 
     def done(key, date, evidence):
@@ -265,9 +273,10 @@ def _milestones(rng, partnership, index, today) -> list[MilestoneCompletion]:
     first_na = _date(rng, "2023-01-10", "2023-03-20") if late else _date(
         rng, "2022-10-01", "2022-11-28")
     done("needs_assessment", first_na, "Joint needs assessment 2022")
+    refresh = None
     if index % 11 != 6:
-        done("needs_assessment", _date(rng, "2025-06-01", "2025-10-30"),
-             "Joint needs assessment refresh 2025")
+        # Signed off in cdphub: signing off records the completion (demo/planning.py).
+        refresh = _date(rng, "2025-06-01", "2025-10-30")
     plan = _date(rng, "2022-11-20", "2022-12-22") if not late else _date(
         rng, "2023-02-01", "2023-04-30")
     done("delivery_plan", plan, "Local drugs strategy delivery plan 2023 to 2025")
@@ -281,4 +290,4 @@ def _milestones(rng, partnership, index, today) -> list[MilestoneCompletion]:
             continue  # this year's report not done: overdue
         done("progress_report", _date(rng, f"{year}-03-01", f"{year}-04-28"),
              f"Annual progress report {year}")
-    return items
+    return items, (refresh if refresh is not None and refresh <= today else None)
