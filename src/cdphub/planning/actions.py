@@ -58,11 +58,12 @@ def start(*, partnership: Partnership, by, title: str = "") -> Assessment:
             partnership=partnership, created_by=by,
             title=title or f"Joint needs assessment {clock.today().year}")
         previous = partnership.assessments.signed_off().order_by("-signed_off_on", "-id").first()
-        if previous is not None:
-            SectionNarrative.objects.bulk_create(
-                SectionNarrative(assessment=assessment, section_key=n.section_key, text=n.text,
-                                 updated_by=by)
-                for n in previous.narratives.all() if n.text.strip())
+        if previous is not None:  # one by one, so each section's history starts here
+            for n in previous.narratives.all():
+                if n.text.strip():
+                    SectionNarrative.objects.create(assessment=assessment,
+                                                    section_key=n.section_key, text=n.text,
+                                                    updated_by=by)
     return assessment
 
 

@@ -58,8 +58,10 @@ class Assessment(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     # Agreed by the partnership at a recorded meeting.
+    # RESTRICT: a meeting that agreed an assessment cannot be deleted on its own (meetings
+    # are withdrawn, never deleted), but goes with its partnership and the assessment.
     agreed_at_meeting = models.ForeignKey(Meeting, null=True, blank=True,
-                                          on_delete=models.PROTECT, related_name="+")
+                                          on_delete=models.RESTRICT, related_name="+")
     agreed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+")
     # Signed off by the SRO (two-factor): the figures are frozen on that day.
