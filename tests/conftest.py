@@ -25,6 +25,17 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _cache_emptied_after():
+    """Pages cache figures under keys that follow the data (``outcomes.dashboard.cache_key``),
+    but a database rolled back after a test can reach the same ids and versions again with
+    other figures: each test starts with an empty cache."""
+    yield
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the shipped geography once into the test database (tests run in transactions

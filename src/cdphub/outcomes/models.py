@@ -226,7 +226,11 @@ class Observation(Figure):
                                       on_delete=models.SET_NULL, related_name="superseded")
 
     class Meta:
-        indexes = [models.Index(fields=["metric", "is_current", "period_start"])]
+        indexes = [models.Index(fields=["metric", "is_current", "period_start"]),
+                   # Which loads a metric's current figures came from (``store.loads_behind``):
+                   # without it each load's rows are scanned for the metric.
+                   models.Index(fields=["load", "metric", "is_current"],
+                                name="observation_load_metric")]
         constraints = [
             models.CheckConstraint(
                 name="observation_area_or_partnership",

@@ -20,7 +20,7 @@ import datetime as dt
 from django.db.models import Q
 
 from cdphub.framework import guidance
-from cdphub.outcomes.dashboard import metric_view
+from cdphub.outcomes.dashboard import cache_key, cached, metric_view
 from cdphub.outcomes.models import Metric
 from cdphub.outcomes.summary import format_value, metric_sentence, with_unit
 from cdphub.partnerships.models import Partnership
@@ -125,3 +125,15 @@ def build(partnership: Partnership, on: dt.date) -> dict:
     return {"version": VERSION, "as_at": on.isoformat(), "metrics": blocks,
             "loads": sorted(loads.values(), key=lambda item: item["loaded_at"], reverse=True)}
 
+
+
+def live(partnership: Partnership, on: dt.date) -> dict:
+    """``build(partnership, on)`` for a page, kept in the cache until a figure could have
+    changed: the key follows every section metric's ``values_version`` (bumped by each
+    recomputation, which every load, withdrawal and footprint change triggers) and
+    definition, the partnership's name and region, and the day. Signing off always builds
+    afresh."""
+    metrics = list(Metric.objects.filter(partnership__isnull=True,
+                                         key__in=section_metric_keys()).order_by("pk"))
+    return cached(cache_key("needs-assessment", partnership, metrics, on.isoformat()),
+                  lambda: build(partnership, on))

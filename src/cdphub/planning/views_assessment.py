@@ -21,7 +21,6 @@ from cdphub.core import clock
 from cdphub.core.access import access
 from cdphub.core.downloads import table_response
 from cdphub.framework import AssessmentSection, guidance
-from cdphub.outcomes.models import Metric
 from cdphub.partnerships.models import Partnership
 from cdphub.partnerships.sections import sections_for
 
@@ -69,7 +68,7 @@ def _figures(assessment: Assessment) -> tuple[dict, bool]:
     """(figures, live): the snapshot frozen at sign-off, else today's figures (built once)."""
     if assessment.snapshot is not None:
         return assessment.snapshot, False
-    return figures.build(assessment.partnership, clock.today()), True
+    return figures.live(assessment.partnership, clock.today()), True
 
 
 # --------------------------------------------------------------------------- the figures
@@ -200,16 +199,13 @@ def detail(request, partnership: Partnership, slug: str, pk: int):
 
 
 def _section_figures(assessment: Assessment, section: AssessmentSection) -> tuple[list, bool]:
-    """The section's metrics, frozen or live, for reference beside the form (live: only the
-    section's own metrics are read)."""
+    """The section's metrics, frozen or live (from the cache the whole assessment shares),
+    for reference beside the form."""
     if assessment.snapshot is not None:
         blocks = assessment.snapshot.get("metrics", {})
         return [blocks[key] for key in section.metrics if key in blocks], False
-    metrics = {m.key: m for m in Metric.objects.filter(partnership__isnull=True,
-                                                       key__in=section.metrics)}
-    today = clock.today()
-    return [figures.metric_block(assessment.partnership, metrics[key], today)[0]
-            for key in section.metrics if key in metrics], True
+    blocks = figures.live(assessment.partnership, clock.today())["metrics"]
+    return [blocks[key] for key in section.metrics if key in blocks], True
 
 
 @dataclass
