@@ -98,6 +98,7 @@ def main() -> int:
         print("CDPHUB_TEST_POSTGRES_URL is not set: run the suite through ./dev test.",
               file=sys.stderr)
         return 2
+    scratch = Path(tempfile.mkdtemp(prefix="cdphub-tests-"))
     postgres = Pass("PostgreSQL", {"DATABASE_URL": postgres_url},
                     [*args, "-m", "not browser", "--database-tests-only"])
     if args:  # chosen tests: SQLite (with any browser tests among them) and PostgreSQL
@@ -105,12 +106,14 @@ def main() -> int:
     else:  # the whole suite: the browser tests (on SQLite) in a pass of their own, with the
         # API and statistics tests (on SQLite) to even out the passes' lengths, so that the two
         # cores share the work rather than one waiting for the longest pass
+        # Both SQLite passes use the demo: the first to need it builds it once for both
+        # (tests/shared_demo.py).
         moved = ["tests/api", "tests/stats"]
-        runs = [Pass("SQLite", {"DATABASE_URL": ""},
+        shared = {"DATABASE_URL": "", "CDPHUB_TEST_DEMO_FILE": str(scratch / "demo.sqlite3")}
+        runs = [Pass("SQLite", shared,
                      ["-m", "not browser", *(f"--ignore={path}" for path in moved)]),
-                Pass("SQLite: browser, API, statistics", {"DATABASE_URL": ""},
+                Pass("SQLite: browser, API, statistics", shared,
                      ["tests/functional", *moved]), postgres]
-    scratch = Path(tempfile.mkdtemp(prefix="cdphub-tests-"))
     started = time.monotonic()
     finished: queue.Queue[Pass] = queue.Queue()
     for run in runs:

@@ -13,11 +13,20 @@ takes tens of seconds; many tests read it and a few write to it. It is built onc
 * for the browser tests (tests/functional, SQLite only), whose live server needs committed
   data: each test starts from that same copy of the demo, copied in page for page, and what
   the database held before is copied back after it.
+
+When the whole suite runs, its two SQLite passes run side by side and both need the demo:
+``scripts/run_tests.py`` names a file for it (``CDPHUB_TEST_DEMO_FILE``), the first pass to
+need it builds it and writes it there (holding a lock on the file meanwhile), and the other
+waits for the lock and copies it in rather than build it again.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import sqlite3
+from pathlib import Path
 
 from django.db import connection, transaction
 
@@ -58,6 +67,32 @@ class SharedDemo:
         # teardown (which checks them) checks the whole demo again.
         connection.check_constraints()
 
+    def _build_or_read_shared(self) -> None:
+        """Build the demo into the database, or copy it in from the file another pass of the
+        same run built (``CDPHUB_TEST_DEMO_FILE``), writing the file when this pass builds."""
+        path = os.environ.get("CDPHUB_TEST_DEMO_FILE")
+        if not path:
+            self._build()
+            return
+        built, about = Path(path), Path(path + ".json")
+        with open(path + ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # the other pass may be building it
+            if built.exists() and about.exists():
+                disk = sqlite3.connect(built)
+                _backup(disk, connection.connection)
+                disk.close()
+                saved = json.loads(about.read_text(encoding="utf-8"))
+                self.counts, self.steps = saved["counts"], saved["steps"]
+                return
+            self._build()
+            partial = Path(path + ".part")
+            disk = sqlite3.connect(partial)
+            _backup(connection.connection, disk)
+            disk.close()
+            partial.replace(built)
+            about.write_text(json.dumps({"counts": self.counts, "steps": self.steps}),
+                             encoding="utf-8")
+
     def copy_in(self) -> sqlite3.Connection:
         """SQLite in memory: make the database the demo (built the first time, then copied
         in); returns a copy of what it held before, for ``put_back``."""
@@ -66,7 +101,7 @@ class SharedDemo:
         connection.ensure_connection()
         before = _backup(connection.connection)
         if self.copy is None:
-            self._build()
+            self._build_or_read_shared()
             self.copy = _backup(connection.connection)
         else:
             _backup(self.copy, connection.connection)

@@ -145,7 +145,8 @@ class Browser:
         self.page.wait_for_load_state("load")
         self.page.evaluate(AXE_JS.read_text(encoding="utf-8"))
         result = self.page.evaluate(
-            "async tags => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+            "async tags => await axe.run(document, {runOnly: {type: 'tag', values: tags},"
+            " resultTypes: ['violations']})",
             WCAG_TAGS,
         )
         problems = [
