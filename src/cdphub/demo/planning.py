@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from cdphub.accounts.models import User
@@ -756,6 +757,7 @@ def _assessments(demo: list[_Partnership], live: dict[int, dict],
             actions.sign_off(assessment=assessment, by=p.sro, on=p.sign_off_on)
             if p.partnership.name == GM or rng.random() < 0.5:
                 actions.publish(assessment=assessment, by=p.sro or p.lead)
+            _dated(assessment, meeting.held_on, p.sign_off_on)
         elif rng.random() < 0.3:  # agreed, waiting for the SRO
             meeting = p.meeting_before(today + dt.timedelta(days=1))
             if meeting is not None:
@@ -767,6 +769,21 @@ def _assessments(demo: list[_Partnership], live: dict[int, dict],
                 description=f"Raised from the needs assessment: {finding.statement}")
         if p.sign_off_on is not None and (p.partnership.name == GM or rng.random() < 0.35):
             _next_draft(p, live[p.partnership.pk], today)
+
+
+def _dated(assessment: Assessment, agreed_on: dt.date, signed_on: dt.date) -> None:
+    """The times an assessment signed off in the past was written, signed and published (the
+    actions stamp them with the time the demo is built)."""
+    def at(day: dt.date) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
+
+    written = agreed_on - dt.timedelta(days=10)
+    Assessment.objects.filter(pk=assessment.pk).update(
+        created_at=at(agreed_on - dt.timedelta(days=120)), signed_off_at=at(signed_on))
+    Assessment.objects.filter(pk=assessment.pk, published_at__isnull=False).update(
+        published_at=at(signed_on + dt.timedelta(days=14)))
+    SectionNarrative.objects.filter(assessment=assessment).update(updated_at=at(written))
+    Finding.objects.filter(assessment=assessment).update(created_at=at(written))
 
 
 def _findings(p: _Partnership, assessment: Assessment, snapshot: dict,
