@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -24,7 +24,7 @@ from cdphub.framework import AssessmentSection, guidance
 from cdphub.partnerships.models import Partnership
 from cdphub.partnerships.sections import sections_for
 
-from . import actions, figures
+from . import actions, figures, lookups
 from .downloads_assessment import figures_table, shown_as, trend_words
 from .forms_assessment import SectionForm
 from .models import Assessment, SectionNarrative
@@ -38,16 +38,6 @@ AUTHORITIES_SECTION = "geography"
 BREAKDOWNS_SECTION = "demographics"
 
 
-def _partnership(slug: str, **_kwargs) -> Partnership:
-    return get_object_or_404(Partnership.objects.select_related("region"), slug=slug)
-
-
-def _assessment(partnership: Partnership, pk: int) -> Assessment:
-    """One of this partnership's assessments (another partnership's is not found)."""
-    return get_object_or_404(
-        partnership.assessments.select_related(
-            "partnership", "created_by", "agreed_by", "agreed_at_meeting", "signed_off_by",
-            "published_by"), pk=pk)
 
 
 def _section_of(key: str) -> AssessmentSection:
@@ -142,7 +132,7 @@ def _as_at(data: dict) -> dt.date | None:
 # --------------------------------------------------------------------------- pages
 
 
-@access(READ, load=_partnership)
+@access(READ, load=lookups.partnership)
 def index(request, partnership: Partnership, slug: str):
     current = actions.current(partnership)
     earlier = partnership.assessments.select_related("signed_off_by").order_by(
@@ -156,7 +146,7 @@ def index(request, partnership: Partnership, slug: str):
         milestone=guidance().milestone(actions.MILESTONE)))
 
 
-@access(CHANGE, load=_partnership)
+@access(CHANGE, load=lookups.partnership)
 @require_POST
 def start(request, partnership: Partnership, slug: str):
     try:
@@ -169,9 +159,9 @@ def start(request, partnership: Partnership, slug: str):
     return redirect("partnerships:needs-assessment-detail", slug, assessment.pk)
 
 
-@access(READ, load=_partnership)
+@access(READ, load=lookups.partnership)
 def detail(request, partnership: Partnership, slug: str, pk: int):
-    assessment = _assessment(partnership, pk)
+    assessment = lookups.assessment(partnership, pk)
     data, live = _figures(assessment)
     blocks = data.get("metrics", {})
     narratives = {n.section_key: n for n in assessment.narratives.select_related("updated_by")}
@@ -227,9 +217,9 @@ def _versions(narrative: SectionNarrative | None) -> list[Version]:
     return list(versions.values())
 
 
-@access(CHANGE, load=_partnership)
+@access(CHANGE, load=lookups.partnership)
 def section_edit(request, partnership: Partnership, slug: str, pk: int, key: str):
-    assessment = _assessment(partnership, pk)
+    assessment = lookups.assessment(partnership, pk)
     section = _section_of(key)
     narrative = assessment.narratives.select_related("updated_by").filter(
         section_key=key).first()
@@ -253,9 +243,9 @@ def section_edit(request, partnership: Partnership, slug: str, pk: int, key: str
         blocks=blocks, live=live))
 
 
-@access(READ, load=_partnership)
+@access(READ, load=lookups.partnership)
 def figures_download(request, partnership: Partnership, slug: str, pk: int, fmt: str):
-    assessment = _assessment(partnership, pk)
+    assessment = lookups.assessment(partnership, pk)
     data, live = _figures(assessment)
     page = request.build_absolute_uri(reverse("partnerships:needs-assessment-detail",
                                               args=[slug, assessment.pk]))

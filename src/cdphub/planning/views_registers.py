@@ -17,7 +17,7 @@ from cdphub.framework import guidance
 from cdphub.partnerships.models import Partnership
 from cdphub.partnerships.sections import sections_for
 
-from . import files
+from . import files, lookups
 from .forms_registers import (
     DataHoldingForm,
     EvidenceForm,
@@ -40,9 +40,6 @@ READ = "planning.view_assessment"
 EDIT = "planning.change_assessment"
 SECTION = "needs_assessment"
 
-
-def _partnership(slug: str, **_kwargs) -> Partnership:
-    return get_object_or_404(Partnership.objects.select_related("region"), slug=slug)
 
 
 def _evidence(slug: str, pk: int, **_kwargs) -> Evidence:
@@ -83,7 +80,7 @@ def file_words(evidence: Evidence) -> str:
 # --- the evidence register -----------------------------------------------------------------
 
 
-@access(READ, load=_partnership)
+@access(READ, load=lookups.partnership)
 def evidence_list(request, partnership: Partnership, slug: str):
     entries, hidden = visible_evidence(partnership, request.user)
     labels = _type_labels()
@@ -93,7 +90,7 @@ def evidence_list(request, partnership: Partnership, slug: str):
         request, partnership, "evidence", rows=rows, hidden=hidden))
 
 
-@access(EDIT, load=_partnership)
+@access(EDIT, load=lookups.partnership)
 def evidence_create(request, partnership: Partnership, slug: str):
     form = EvidenceForm(data=_posted(request), files=_posted(request, files=True),
                         instance=Evidence(partnership=partnership), partnership=partnership,
@@ -127,7 +124,7 @@ def _editable_entry(partnership: Partnership, pk: int) -> Evidence:
                              partnership=partnership, pk=pk, withdrawn_at__isnull=True)
 
 
-@access(EDIT, load=_partnership)
+@access(EDIT, load=lookups.partnership)
 def evidence_edit(request, partnership: Partnership, slug: str, pk: int):
     entry = _editable_entry(partnership, pk)
     form = EvidenceForm(data=_posted(request), files=_posted(request, files=True), instance=entry,
@@ -147,7 +144,7 @@ def evidence_edit(request, partnership: Partnership, slug: str, pk: int):
         request, partnership, "evidence", form=form, entry=entry))
 
 
-@access(EDIT, load=_partnership)
+@access(EDIT, load=lookups.partnership)
 def evidence_withdraw(request, partnership: Partnership, slug: str, pk: int):
     entry = _editable_entry(partnership, pk)
     form = WithdrawEvidenceForm(data=_posted(request))
@@ -206,7 +203,7 @@ EVIDENCE_COLUMNS = [
 ]
 
 
-@access(READ, load=_partnership)
+@access(READ, load=lookups.partnership)
 def evidence_download(request, partnership: Partnership, slug: str, fmt: str):
     entries, hidden = visible_evidence(partnership, request.user)
     labels = _type_labels()
@@ -242,7 +239,7 @@ def _holdings(partnership: Partnership):
     return partnership.data_holdings.select_related("organisation")
 
 
-@access(READ, load=_partnership)
+@access(READ, load=lookups.partnership)
 def data_sharing(request, partnership: Partnership, slug: str):
     on = today()
     agreements = [(agreement, agreement.is_past_review(on))
@@ -273,12 +270,12 @@ def _holding_page(request, partnership: Partnership, holding: DataHolding):
         request, partnership, "data_sharing", form=form, is_new=is_new))
 
 
-@access(EDIT, load=_partnership)
+@access(EDIT, load=lookups.partnership)
 def holding_create(request, partnership: Partnership, slug: str):
     return _holding_page(request, partnership, DataHolding(partnership=partnership))
 
 
-@access(EDIT, load=_partnership)
+@access(EDIT, load=lookups.partnership)
 def holding_edit(request, partnership: Partnership, slug: str, pk: int):
     return _holding_page(request, partnership, get_object_or_404(
         DataHolding, partnership=partnership, pk=pk))
@@ -302,12 +299,12 @@ def _agreement_page(request, partnership: Partnership, agreement: SharingAgreeme
         request, partnership, "data_sharing", form=form, is_new=is_new, agreement=agreement))
 
 
-@access(EDIT, load=_partnership)
+@access(EDIT, load=lookups.partnership)
 def agreement_create(request, partnership: Partnership, slug: str):
     return _agreement_page(request, partnership, SharingAgreement(partnership=partnership))
 
 
-@access(EDIT, load=_partnership)
+@access(EDIT, load=lookups.partnership)
 def agreement_edit(request, partnership: Partnership, slug: str, pk: int):
     return _agreement_page(request, partnership, get_object_or_404(
         SharingAgreement, partnership=partnership, pk=pk))
@@ -342,7 +339,7 @@ def _register_about(request, partnership: Partnership, what: str, notes=()) -> A
         notes=list(notes))
 
 
-@access(READ, load=_partnership)
+@access(READ, load=lookups.partnership)
 def holdings_download(request, partnership: Partnership, slug: str, fmt: str):
     rows = [{"organisation": h.organisation.name, "dataset": h.dataset,
              "sharing": h.get_sharing_display(), "notes": h.notes}
@@ -352,7 +349,7 @@ def holdings_download(request, partnership: Partnership, slug: str, fmt: str):
               sheet="Data held"), fmt, f"{slug}-data-held")
 
 
-@access(READ, load=_partnership)
+@access(READ, load=lookups.partnership)
 def agreements_download(request, partnership: Partnership, slug: str, fmt: str):
     on = today()
     rows = [{"title": a.title,

@@ -31,7 +31,7 @@ from cdphub.framework.milestones import add_months
 from cdphub.partnerships.models import Partnership
 from cdphub.partnerships.sections import sections_for
 
-from . import actions
+from . import actions, lookups
 from .forms_signoff import AgreeForm, FindingForm, PriorityForm
 from .models import Assessment, Finding, Priority
 
@@ -41,15 +41,6 @@ LEAD = "planning.agree_assessment"
 SIGN_OFF = "planning.sign_off_assessment"
 
 
-def _partnership(slug: str, **_kwargs) -> Partnership:
-    return get_object_or_404(Partnership.objects.select_related("region"), slug=slug)
-
-
-def _assessment(partnership: Partnership, pk: int) -> Assessment:
-    """An assessment of the partnership in the URL (another partnership's is not found)."""
-    return get_object_or_404(
-        partnership.assessments.select_related("agreed_at_meeting", "agreed_by",
-                                               "signed_off_by", "published_by"), pk=pk)
 
 
 def _finding(assessment: Assessment, pk: int) -> Finding:
@@ -96,9 +87,9 @@ def _refuse_unless_draft(request, assessment: Assessment):
 # --------------------------------------------------------------------------- findings
 
 
-@access(CHANGE, load=_partnership)
+@access(CHANGE, load=lookups.partnership)
 def finding_add(request, partnership: Partnership, slug: str, pk: int, section: str):
-    assessment = _assessment(partnership, pk)
+    assessment = lookups.assessment(partnership, pk)
     section_ = _section(section)
     if refused := _refuse_unless_draft(request, assessment):
         return refused
@@ -118,9 +109,9 @@ def finding_add(request, partnership: Partnership, slug: str, pk: int, section: 
         request, partnership, assessment=assessment, form=form, assessment_section=section_))
 
 
-@access(CHANGE, load=_partnership)
+@access(CHANGE, load=lookups.partnership)
 def finding_edit(request, partnership: Partnership, slug: str, pk: int, fpk: int):
-    assessment = _assessment(partnership, pk)
+    assessment = lookups.assessment(partnership, pk)
     finding = _finding(assessment, fpk)
     if refused := _refuse_unless_draft(request, assessment):
         return refused
@@ -142,9 +133,9 @@ def finding_edit(request, partnership: Partnership, slug: str, pk: int, fpk: int
         assessment_section=section_))
 
 
-@access(CHANGE, load=_partnership)
+@access(CHANGE, load=lookups.partnership)
 def finding_remove(request, partnership: Partnership, slug: str, pk: int, fpk: int):
-    assessment = _assessment(partnership, pk)
+    assessment = lookups.assessment(partnership, pk)
     finding = _finding(assessment, fpk)
     if refused := _refuse_unless_draft(request, assessment):
         return refused
@@ -163,9 +154,9 @@ def finding_remove(request, partnership: Partnership, slug: str, pk: int, fpk: i
         priorities=list(finding.priorities.all())))
 
 
-@access(LEAD, load=_partnership)
+@access(LEAD, load=lookups.partnership)
 def finding_raise(request, partnership: Partnership, slug: str, pk: int, fpk: int):
-    assessment = _assessment(partnership, pk)
+    assessment = lookups.assessment(partnership, pk)
     finding = _finding(assessment, fpk)
     form = PriorityForm(data=request.POST or None, finding=finding)
     if request.method == "POST" and form.is_valid():
@@ -188,9 +179,9 @@ def finding_raise(request, partnership: Partnership, slug: str, pk: int, fpk: in
 # --------------------------------------------------------------------------- the steps
 
 
-@access(LEAD, load=_partnership)
+@access(LEAD, load=lookups.partnership)
 def agree(request, partnership: Partnership, slug: str, pk: int):
-    assessment = _assessment(partnership, pk)
+    assessment = lookups.assessment(partnership, pk)
     on = today()
     form = AgreeForm(data=request.POST or None, partnership=partnership, on=on)
     if request.method == "POST" and form.is_valid():
@@ -224,9 +215,9 @@ def _confirmed_step(request, partnership, assessment, *, step, template, done, *
                                               error=error, **extra))
 
 
-@access(LEAD, load=_partnership)
+@access(LEAD, load=lookups.partnership)
 def return_to_draft(request, partnership: Partnership, slug: str, pk: int):
-    assessment = _assessment(partnership, pk)
+    assessment = lookups.assessment(partnership, pk)
     return _confirmed_step(
         request, partnership, assessment,
         step=lambda: actions.return_to_draft(assessment=assessment, by=request.user),
@@ -234,9 +225,9 @@ def return_to_draft(request, partnership: Partnership, slug: str, pk: int):
         done="The assessment is back in draft: it can be changed, then agreed again.")
 
 
-@access(SIGN_OFF, load=_partnership)
+@access(SIGN_OFF, load=lookups.partnership)
 def sign_off(request, partnership: Partnership, slug: str, pk: int):
-    assessment = _assessment(partnership, pk)
+    assessment = lookups.assessment(partnership, pk)
     on = today()
     milestone = next(m for m in guidance().milestones if m.key == actions.MILESTONE)
     return _confirmed_step(
@@ -249,9 +240,9 @@ def sign_off(request, partnership: Partnership, slug: str, pk: int):
         on=on, milestone=milestone, next_due=add_months(on, milestone.recurrence_months))
 
 
-@access(LEAD, load=_partnership)
+@access(LEAD, load=lookups.partnership)
 def publish(request, partnership: Partnership, slug: str, pk: int):
-    assessment = _assessment(partnership, pk)
+    assessment = lookups.assessment(partnership, pk)
     return _confirmed_step(
         request, partnership, assessment,
         step=lambda: actions.publish(assessment=assessment, by=request.user),
@@ -267,7 +258,7 @@ def _priority_rows(partnership: Partnership) -> list[Priority]:
                 .order_by("status", "pk"))
 
 
-@access(VIEW, load=_partnership)
+@access(VIEW, load=lookups.partnership)
 def priorities(request, partnership: Partnership, slug: str):
     rows = _priority_rows(partnership)
     return render(request, "planning/priorities.html", _context(
@@ -290,7 +281,7 @@ PRIORITY_COLUMNS = [
 ]
 
 
-@access(VIEW, load=_partnership)
+@access(VIEW, load=lookups.partnership)
 def priorities_download(request, partnership: Partnership, slug: str, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise Http404("Downloads are CSV or XLSX.")
@@ -322,7 +313,7 @@ def priorities_download(request, partnership: Partnership, slug: str, fmt: str):
                           f"{partnership.slug}-priorities")
 
 
-@access(LEAD, load=_partnership)
+@access(LEAD, load=lookups.partnership)
 def priority_edit(request, partnership: Partnership, slug: str, pk: int):
     priority = _priority(partnership, pk)
     form = PriorityForm(data=request.POST or None, priority=priority)
@@ -340,7 +331,7 @@ def priority_edit(request, partnership: Partnership, slug: str, pk: int):
         request, partnership, priority=priority, form=form))
 
 
-@access(LEAD, load=_partnership)
+@access(LEAD, load=lookups.partnership)
 def priority_status(request, partnership: Partnership, slug: str, pk: int):
     """Close an active priority, or reopen a closed one (GET asks to confirm)."""
     priority = _priority(partnership, pk)
