@@ -8,6 +8,7 @@ from cdphub.partnerships import urls as partnerships_urls
 from cdphub.partnerships import urls_roles
 from cdphub.partnerships.views import home
 from cdphub.planning import urls as planning_urls
+from cdphub.planning import urls_national as planning_national_urls
 
 # Some pages keep the URL names they have always had but live in a higher layer than the app
 # that owns their namespace, which must not import that layer (see docs/architecture.md):
@@ -19,6 +20,8 @@ from cdphub.planning import urls as planning_urls
 core_patterns = [path("", home, name="home"), *core_urls.urlpatterns]
 accounts_patterns = [*accounts_urls.urlpatterns, *urls_roles.urlpatterns]
 partnerships_patterns = [
+    # every partnership's delivery plan (before the <slug> patterns; "plans" is reserved)
+    path("plans/", include(planning_national_urls)),
     *partnerships_urls.urlpatterns,
     path("<slug:slug>/outcomes/", include(outcomes_partnership_urls)),
     path("<slug:slug>/", include(planning_urls)),

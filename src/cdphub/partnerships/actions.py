@@ -101,7 +101,8 @@ def _region_for(areas: list[Area]) -> Area:
 
 
 # Words used by the register's own URLs, never given to a partnership.
-RESERVED_SLUGS = {"new", "milestones", "footprint-changes", "register", "import", "export"}
+RESERVED_SLUGS = {"new", "milestones", "footprint-changes", "register", "import", "export",
+                  "plans"}
 
 
 def unique_slug(name: str) -> str:

@@ -8,6 +8,7 @@ SECTIONS = [
     ("overview", "Overview", "partnerships:detail"),
     ("outcomes", "Outcomes", "partnerships:outcomes"),
     ("needs_assessment", "Needs assessment", "partnerships:needs-assessment"),
+    ("plan", "Delivery plan", "partnerships:plan"),
     ("footprint", "Footprint", "partnerships:footprint"),
     ("people", "People and roles", "partnerships:people"),
     ("coverage", "Core membership", "partnerships:coverage"),

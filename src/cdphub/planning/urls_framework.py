@@ -1,0 +1,3 @@
+"""The local performance framework, under ``<slug>/plan/framework/`` (see planning/urls.py)."""
+
+urlpatterns: list = []
