@@ -93,11 +93,14 @@ def uses_database(item) -> bool:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config, items):
-    """With ``--database-tests-only``, only the tests that use the database. The tests that
+    """With ``--database-tests-only``, only the tests that use the database, less those marked
+    ``one_database`` (cases that run the same queries as a case kept). The tests that
     read the shared demo run first, together (after pytest-django has put the tests in its
     order), so that the demo is there for them and for nothing else."""
     if config.getoption("--database-tests-only"):
-        kept = [item for item in items if uses_database(item) or _reads_shared_demo(item)]
+        kept = [item for item in items
+                if (uses_database(item) or _reads_shared_demo(item))
+                and item.get_closest_marker("one_database") is None]
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = kept
     first = [item for item in items if _reads_shared_demo(item)]
