@@ -118,12 +118,12 @@ def test_exactly_the_expected_value_is_on_track(polarity):
 
 
 def test_equality_survives_floating_point_noise():
-    """0.1 to 0.3 half way is 0.2 by hand; in floating point the interpolation gives
-    0.19999999999999998. An actual of 0.2 is "at" the expected value: on track even where
-    lower is better."""
-    baseline, targets = (M24, 0.1), [(M26, 0.3)]
-    assert judge(baseline, targets, "low", [(M25, 0.2)]).status == ON_TRACK
-    assert judge(baseline, targets, "low", [(M25, 0.2001)]).status == OFF_TRACK
+    """0.2 to 0.4 half way is 0.3 by hand; in floating point the interpolation gives
+    0.30000000000000004. An actual of 0.3 is "at" the expected value: on track where higher
+    is better."""
+    baseline, targets = (M24, 0.2), [(M26, 0.4)]
+    assert judge(baseline, targets, "high", [(M25, 0.3)]).status == ON_TRACK
+    assert judge(baseline, targets, "high", [(M25, 0.2999)]).status == OFF_TRACK
 
 
 def test_no_actual_after_the_baseline_is_no_data():
