@@ -121,6 +121,14 @@ class TargetsForm(GovukForm):
     baseline. Values are typed text, checked by ``actions_framework.checked_targets`` so
     that its message names the row."""
 
+    #: Which button was pressed: "save" the rows, or "work-out" a value with the helper
+    #: (the buttons carry it; the template does not render the field itself).
+    step = forms.ChoiceField(
+        label="What to do", choices=[("save", "Save the targets"),
+                                     ("work-out", "Work out the value")],
+        error_messages={"required": "Choose to save the targets or to work out a value.",
+                        "invalid_choice": "Choose to save the targets or to work out a "
+                                          "value."})
     percent = forms.CharField(
         label="Change from the baseline (%)", required=False,
         widget=forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "decimal"}),

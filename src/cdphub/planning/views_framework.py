@@ -264,9 +264,9 @@ def targets(request, partnership: Partnership, slug: str, pk: int):
     worked = ""
     form = TargetsForm(data=request.POST or None, item=item)
     if request.method == "POST" and form.is_valid():
-        if request.POST.get("step") == "work-out" and item.baseline_value is None:
+        if form.cleaned_data["step"] == "work-out" and item.baseline_value is None:
             form.add_error(None, "Set the baseline first: the value is worked out from it.")
-        elif request.POST.get("step") == "work-out":
+        elif form.cleaned_data["step"] == "work-out":
             form, worked = _work_out(request, form, item)
         else:
             try:
