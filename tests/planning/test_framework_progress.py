@@ -141,3 +141,11 @@ def test_a_hidden_latest_actual_is_no_data_even_with_an_earlier_figure():
 def test_no_baseline_or_no_target_is_no_data():
     assert judge(None, [(M26, 2640.0)], "high", [(M25, 1.0)]).why == NO_BASELINE
     assert judge(BASELINE, [], "high", [(M25, 1.0)]).why == NO_TARGET
+
+
+def test_the_example_in_the_methods_page():
+    """docs/methods.md §15: 2,200 at 31 March 2023 to 2,640 by 31 March 2027 (1,461 days)
+    expects 2,200 + 440 × 366 / 1,461 at 31 March 2024 (a leap year's 366 days)."""
+    expected = expected_at((dt.date(2023, 3, 31), 2200.0), [(M27, 2640.0)], M24)
+    assert expected == pytest.approx(2200 + 440 * 366 / 1461, abs=1e-9)
+    assert round(expected, 1) == 2310.2
