@@ -133,7 +133,8 @@ class TargetsForm(GovukForm):
         label="Change from the baseline (%)", required=False,
         widget=forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "decimal"}),
         help_text="For example 20 for \u201c20% more\u201d, or -15 for \u201c15% fewer\u201d.")
-    percent_by = DateField(label="By", required=False, help_text="For example, 31 3 2025.")
+    percent_by = DateField(label="Aimed for by", required=False,
+                           help_text="For example, 31 3 2025.")
 
     def __init__(self, *args, item: FrameworkMetric, **kwargs):
         targets = list(item.targets.order_by("period_end"))
