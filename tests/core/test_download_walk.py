@@ -129,6 +129,11 @@ DOWNLOADS = {
     "partnerships:priorities-download": [
         ({"slug": _slug, "fmt": fmt}, "", (PARTNERSHIP, PRIORITY, PRIORITY_DESCRIPTION, FINDING),
          ()) for fmt in ("csv", "xlsx")],
+    # The performance framework: the hostile local metric, owned by the hostile SRO, with its
+    # negative latest figure (tests/planning/test_framework_views.py).
+    "partnerships:plan-framework-download": [
+        ({"slug": _slug, "fmt": fmt}, "", (PARTNERSHIP, METRIC_NAME, METRIC_UNIT, SRO_NAME),
+         (NEGATIVE,)) for fmt in ("csv", "xlsx")],
 }
 # URL names that sound like downloads but are pages.
 PAGES = {"partnerships:register-export"}
@@ -210,6 +215,9 @@ def hostile(world, settings):
                                      statement=FINDING)
     Priority.objects.create(partnership=a, title=PRIORITY, description=PRIORITY_DESCRIPTION,
                             finding=finding)
+    from cdphub.planning.models import FrameworkMetric
+
+    FrameworkMetric.objects.create(partnership=a, metric=metric, owner=sro)
     world.hostile_metric_key = metric.key
     world.hostile_load_pk = load.pk
     return world

@@ -56,6 +56,32 @@ def _registers_forms():
     }
 
 
+def _framework_forms():
+    """The performance framework's forms (planning/forms_framework.py)."""
+    from cdphub.outcomes.models import Metric
+    from cdphub.planning import forms_framework as framework
+    from cdphub.planning.models import FrameworkMetric
+
+    def item(w):
+        metric = Metric.objects.create(
+            key="every-form-local", kind="local", partnership=w.partnership_a,
+            outcome="reduce_deaths_harm", name="Local", definition="d", source="s", unit="kits",
+            geography="utla", frequency="annual", period_type="financial", method="count",
+            polarity="high")
+        return FrameworkMetric.objects.create(partnership=w.partnership_a, metric=metric,
+                                              baseline_period_end=dt.date(2024, 3, 31),
+                                              baseline_value=10.0, baseline_period="2023/24")
+
+    return {
+        framework.FrameworkMetricForm: lambda w, d: framework.FrameworkMetricForm(
+            d, partnership=w.partnership_a),
+        framework.BaselineForm: lambda w, d: framework.BaselineForm(d, item=item(w), figures=[]),
+        framework.TargetsForm: lambda w, d: framework.TargetsForm(d, item=item(w)),
+        framework.AgreeFrameworkForm: lambda w, d: framework.AgreeFrameworkForm(
+            d, partnership=w.partnership_a, on=ON),
+    }
+
+
 # How to make each form: (world, data) → form. A form found but missing here fails
 # test_every_form_is_checked, so that a new form is added and checked.
 def _factories():
@@ -75,6 +101,7 @@ def _factories():
         outcomes.LocalMetricForm: lambda w, d: outcomes.LocalMetricForm(d),
         forms.PartnershipForm: lambda w, d: forms.PartnershipForm(d),
         **_registers_forms(),
+        **_framework_forms(),
         forms.FootprintChangeForm: lambda w, d: forms.FootprintChangeForm(
             d, partnership=w.partnership_a, on=ON),
         forms.DecisionForm: lambda w, d: forms.DecisionForm(d),

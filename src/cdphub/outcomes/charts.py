@@ -11,6 +11,10 @@ A chart of a count compares areas among themselves: the pages draw no England (o
 line or benchmark on it, since a total for a larger area would squash every bar and line,
 and give those totals as figures beside the chart instead (``totals_text``). Rates and
 percentages keep England as the benchmark line.
+* ``trajectory_chart``: a value over time against a trajectory (a partnership's local target):
+  the trajectory's points (the baseline, then each target) as open squares joined by a dashed
+  line, the actual figures as a solid line with filled markers and their 95% error bars, on a
+  time axis (the points need not fall on the same dates).
 * ``spine_chart``: one row of a spine chart (a small hand-written SVG): the range of all areas
   (worst on the left, best on the right when the polarity is known), the 25th to 75th
   percentile band, the benchmark as the centre line and the area's value as a circle.
@@ -46,6 +50,7 @@ table twin (``trend_table``, ``compare_table``); ``ChartFigure`` bundles them fo
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -64,10 +69,10 @@ from markupsafe import Markup
 from .numbers import format_number, is_rate
 
 __all__ = [
-    "Bar", "ChartFigure", "Column", "Point", "Series",
+    "Bar", "ChartFigure", "Column", "DatedPoint", "Point", "Series",
     "compare_chart", "compare_figure", "compare_summary", "compare_table",
     "format_value", "spine_chart", "totals_text", "trend_chart", "trend_figure", "trend_summary",
-    "trend_table", "warm_up",
+    "trajectory_chart", "trend_table", "warm_up",
 ]
 
 # --- Look -----------------------------------------------------------------------------------
@@ -114,6 +119,17 @@ class Point:
     """One period of one series; ``lower``/``upper`` are the 95% confidence limits."""
 
     period: str
+    value: float | None
+    lower: float | None = None
+    upper: float | None = None
+
+
+@dataclass(frozen=True)
+class DatedPoint:
+    """A value on a date (a trajectory chart's x axis is time): ``on`` is the end of the
+    figure's period or a target's date; ``lower``/``upper`` the 95% limits, if any."""
+
+    on: dt.date
     value: float | None
     lower: float | None = None
     upper: float | None = None
@@ -576,6 +592,97 @@ def trend_chart(series: Sequence[Series], *, unit: str, title: str, description:
     out of the chart (the summary says so); ``None`` values are gaps in the line; error bars
     (with caps) are drawn for the focus series' points that have both limits."""
     spec = _trend_spec(series, unit)
+    if spec is None:
+        return _empty_chart(title, description, chart_id)
+    return _render(spec, title, description, chart_id)
+
+
+# --- Trajectory chart -----------------------------------------------------------------------
+
+TRAJECTORY_COLOUR = TEXT
+
+
+def _trajectory_spec(actuals: Sequence[DatedPoint], trajectory: Sequence[DatedPoint], unit: str,
+                     actual_name: str, trajectory_name: str) -> dict | None:
+    """The Vega-Lite specification of a trajectory chart (None if nothing has a value)."""
+    drawn_actuals = [p for p in actuals if p.value is not None]
+    drawn_path = [p for p in trajectory if p.value is not None]
+    if not drawn_actuals and not drawn_path:
+        return None
+    names, colours, dashes = [], [], []
+    for name, points, colour, dash in ((actual_name, drawn_actuals, FOCUS_COLOURS[0], [1, 0]),
+                                       (trajectory_name, drawn_path, TRAJECTORY_COLOUR, [6, 4])):
+        if points:
+            names.append(name)
+            colours.append(colour)
+            dashes.append(dash)
+
+    def when(p):  # local noon: read and formatted in the same time zone, whatever it is
+        return f"{p.on.isoformat()}T12:00:00"
+
+    def row(name, p):
+        return {"series": name, "date": when(p), "value": p.value}
+
+    # The trajectory first, so the actual line is drawn on top of it. Gaps in the actuals
+    # (hidden figures) break the line.
+    lines = ([row(trajectory_name, p) for p in sorted(drawn_path, key=lambda p: p.on)]
+             + [row(actual_name, p) for p in sorted(actuals, key=lambda p: p.on)])
+    limits = [{"series": actual_name, "date": when(p), "lower": p.lower,
+               "upper": p.upper} for p in drawn_actuals
+              if p.lower is not None and p.upper is not None]
+    x = {"field": "date", "type": "temporal", "scale": {"nice": False, "padding": 24},
+         "axis": {"title": "Period end or target date", "format": "%b %Y",
+                  "labelAngle": -45, "labelAlign": "right", "labelOverlap": True,
+                  "grid": False,
+                  # ticks on the dates drawn (the ends of periods, the targets' dates)
+                  "values": sorted({when(p) for p in (*drawn_actuals, *drawn_path)})}}
+    y_scale = {"zero": True, "nice": True}
+    colour = {"field": "series", "type": "nominal", "scale": {"domain": names, "range": colours},
+              "legend": None}
+    legend = {"title": None, "orient": "top", "direction": "horizontal", "symbolType": "stroke",
+              "symbolSize": 400, "columnPadding": 24}
+    layers = [_layer("lines", lines, {"type": "line", "strokeWidth": 2.5,
+                                       "invalid": "break-paths-filter-domains"}, {
+        "x": x,
+        "y": {"field": "value", "type": "quantitative", "scale": y_scale,
+              "axis": {"title": _axis_title(unit), "grid": True, "tickCount": 6,
+                       "domain": False, "ticks": False, "labelPadding": 6}},
+        "color": {**colour, "legend": legend},
+        "strokeDash": {"field": "series", "type": "nominal",
+                       "scale": {"domain": names, "range": dashes}, "legend": None},
+    })]
+    if limits:
+        layers.append(_layer("errorbars", limits, {"type": "rule", "strokeWidth": 1.5,
+                                                    "color": FOCUS_COLOURS[0]}, {
+            "x": x, "y": {"field": "lower", "type": "quantitative"}, "y2": {"field": "upper"}}))
+        for end in ("lower", "upper"):
+            layers.append(_layer(f"errorcaps_{end}", limits,
+                                 {"type": "tick", "orient": "horizontal", "size": 10,
+                                  "thickness": 1.5, "opacity": 1, "color": FOCUS_COLOURS[0]},
+                                 {"x": x, "y": {"field": end, "type": "quantitative"}}))
+    if drawn_path:
+        layers.append(_layer("targets", [row(trajectory_name, p) for p in drawn_path],
+                             {"type": "point", "shape": "square", "filled": True, "size": 70,
+                              "opacity": 1, "fill": "white", "stroke": TRAJECTORY_COLOUR,
+                              "strokeWidth": 2},
+                             {"x": x, "y": {"field": "value", "type": "quantitative"}}))
+    if drawn_actuals:
+        layers.append(_layer("points", [row(actual_name, p) for p in drawn_actuals],
+                             {"type": "point", "shape": "circle", "filled": True, "size": 70,
+                              "opacity": 1, "fill": FOCUS_COLOURS[0], "stroke": "white",
+                              "strokeWidth": 1},
+                             {"x": x, "y": {"field": "value", "type": "quantitative"}}))
+    return {"$schema": VEGA_LITE_SCHEMA, "width": TREND_WIDTH, "height": TREND_HEIGHT,
+            "layer": layers, "config": _config()}
+
+
+def trajectory_chart(actuals: Sequence[DatedPoint], trajectory: Sequence[DatedPoint], *,
+                     unit: str, title: str, description: str, actual_name: str = "Actual",
+                     trajectory_name: str = "Trajectory", chart_id: str | None = None) -> Markup:
+    """An inline SVG of actual figures against a trajectory (see the module docstring):
+    ``trajectory`` is the baseline then the target points; an actual with no value (hidden)
+    is a gap in the line."""
+    spec = _trajectory_spec(actuals, trajectory, unit, actual_name, trajectory_name)
     if spec is None:
         return _empty_chart(title, description, chart_id)
     return _render(spec, title, description, chart_id)

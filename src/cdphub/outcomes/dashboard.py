@@ -90,6 +90,8 @@ class OverviewRow:
     spine: Spine | None = None
     note: str = ""
     missing: str = ""  # why the partnership has no figure: "5 of 10 authorities loaded …"
+    #: Notes from the apps above (``annotations``), set by the overview page.
+    annotations: list = field(default_factory=list)
 
     @property
     def period_label(self) -> str:

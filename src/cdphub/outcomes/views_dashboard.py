@@ -16,7 +16,7 @@ from cdphub.geography.hexmap import HexMapRow, hexmap_layout, legend_items, rend
 from cdphub.partnerships.models import Partnership
 from cdphub.partnerships.sections import sections_for
 
-from . import charts, dashboard, downloads
+from . import annotations, charts, dashboard, downloads
 from .loading import GEOGRAPHY_LABELS
 from .models import Metric
 from .published import Figures, breakdown_label, partnership_metrics
@@ -64,13 +64,19 @@ def _figure_dict(figure, prefix: str = "") -> dict:
 def overview(request, partnership: Partnership, slug: str):
     metrics = partnership_metrics(partnership)
     can_define = request.user.has_perm("outcomes.define_local_metric", partnership)
+    # Notes from the apps above (a local target's progress): asked on every request, since
+    # they change with those apps' records as well as the values, and part of the key.
+    notes = annotations.annotations_for(partnership, [m.key for m in metrics])
     # "overview-2": the cached value now has two parts; a shared cache may still hold entries
     # of the one-part shape under the old kind.
-    key = dashboard.cache_key("overview-2", partnership, metrics, can_define)
+    key = dashboard.cache_key("overview-2", partnership, metrics, can_define,
+                              annotations.digest(notes))
 
     def build():
         context = {"partnership": partnership, "legend": _legend(),
                    "can_define_metrics": can_define, **_overview_context(partnership, metrics)}
+        for row in context["data"].rows:
+            row.annotations = notes.get(row.metric.key, [])
         # Two parts: the introduction beside the side navigation, the table below it.
         return {"body": render_to_string("outcomes/dashboard/_overview_body.html", context),
                 "table": render_to_string("outcomes/dashboard/_overview_table.html", context)}
