@@ -56,6 +56,21 @@ def _registers_forms():
     }
 
 
+def _funding_risks_forms():
+    """The funding streams register's and the risks log's forms
+    (planning/forms_funding_risks.py)."""
+    from cdphub.planning import forms_funding_risks as forms
+
+    return {
+        forms.FundingStreamForm: lambda w, d: forms.FundingStreamForm(
+            d, partnership=w.partnership_a),
+        forms.WithdrawFundingStreamForm: lambda w, d: forms.WithdrawFundingStreamForm(
+            d, drawing=["an action"]),
+        forms.RiskForm: lambda w, d: forms.RiskForm(d, partnership=w.partnership_a, on=ON),
+        forms.CloseRiskForm: lambda w, d: forms.CloseRiskForm(d, on=ON),
+    }
+
+
 # How to make each form: (world, data) → form. A form found but missing here fails
 # test_every_form_is_checked, so that a new form is added and checked.
 def _factories():
@@ -75,6 +90,7 @@ def _factories():
         outcomes.LocalMetricForm: lambda w, d: outcomes.LocalMetricForm(d),
         forms.PartnershipForm: lambda w, d: forms.PartnershipForm(d),
         **_registers_forms(),
+        **_funding_risks_forms(),
         forms.FootprintChangeForm: lambda w, d: forms.FootprintChangeForm(
             d, partnership=w.partnership_a, on=ON),
         forms.DecisionForm: lambda w, d: forms.DecisionForm(d),

@@ -182,13 +182,14 @@ def withdraw_funding_stream(*, stream: FundingStream, even_though_actions: bool 
 # --- the risks and disagreements log --------------------------------------------------------
 
 
-def _rating(value, field: str, what: str) -> int:
+def _rating(value, field: str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
         number = 0
     if str(number) != str(value).strip() or not 1 <= number <= 5:
-        raise PlanError(f"Select the {what}, from 1 to 5.", field)
+        raise PlanError(("Choose the likelihood, from 1 to 5." if field == "likelihood"
+                         else "Choose the impact, from 1 to 5."), field)
     return number
 
 
@@ -203,8 +204,8 @@ def _checked_risk(partnership: Partnership, *, kind: str, title: str, owner: Per
         raise PlanError("Enter a title of 300 characters or fewer.", "title")
     if owner is not None and owner.partnership_id != partnership.pk:
         raise PlanError("Choose the owner from the partnership's people.", "owner")
-    likelihood = _rating(likelihood, "likelihood", "likelihood")
-    impact = _rating(impact, "impact", "impact")
+    likelihood = _rating(likelihood, "likelihood")
+    impact = _rating(impact, "impact")
     if raised_on is None:
         raise PlanError("Enter the date it was raised.", "raised_on")
     if raised_on > clock.today():
@@ -258,7 +259,7 @@ def close_risk(*, risk: Risk, resolution: str, closed_on: dt.date, by) -> Risk:
     if risk.status == Risk.Status.CLOSED:
         raise PlanError("This entry is closed already.")
     if not resolution.strip():
-        raise PlanError("Say how the risk was dealt with or the disagreement resolved.",
+        raise PlanError("Enter how the risk was dealt with or the disagreement resolved.",
                         "resolution")
     if closed_on is None:
         raise PlanError("Enter the date it was resolved or closed.", "closed_on")

@@ -164,7 +164,7 @@ class CloseRiskForm(GovukForm):
         label="Resolution", widget=forms.Textarea(attrs={"rows": 4}),
         help_text="How the risk was dealt with, or how the disagreement was resolved and who "
                   "agreed it.",
-        error_messages={"required": "Say how the risk was dealt with or the disagreement "
+        error_messages={"required": "Enter how the risk was dealt with or the disagreement "
                                     "resolved."})
     closed_on = DateField(label="Date resolved or closed", help_text="For example, 3 3 2025.")
 
