@@ -67,6 +67,14 @@ SECRET_EVIDENCE = "@secret partnership-only evidence"
 HOLDING = "-1+1 arrests held"
 AGREEMENT_PURPOSE = "=1+1 (the purpose of an agreement)"
 PARTY = "@Party organisation"
+# The funding streams register and the risks log (tests/planning/test_funding*.py,
+# test_risks.py), and the national matrix of plans (tests/planning/test_national_plans.py).
+FUNDING_STREAM = '=HYPERLINK("http://evil.example/f","funding")'
+FUNDING_NOTES = "+cmd|' /C calc'!A0 (funding notes)"
+FUNDED_ACTION = "@SUM(1+1) (a plan action)"
+RISK_TITLE = "-1+1 (a risk)"
+RISK_MITIGATION = "=1+1 (a mitigation)"
+AMOUNT = 1234567.5
 
 
 def _slug(world):
@@ -102,6 +110,14 @@ DOWNLOADS = {
     "partnerships:sharing-agreements-download": [
         ({"slug": _slug, "fmt": fmt}, "", (AGREEMENT_PURPOSE, PARTY), ())
         for fmt in ("csv", "xlsx")],
+    "partnerships:plan-funding-download": [
+        ({"slug": _slug, "fmt": fmt}, "", (FUNDING_STREAM, FUNDING_NOTES, FUNDED_ACTION, PARTY),
+         (AMOUNT,)) for fmt in ("csv", "xlsx")],
+    "partnerships:plan-risks-download": [
+        ({"slug": _slug, "fmt": fmt}, "", (RISK_TITLE, RISK_MITIGATION), (20,))
+        for fmt in ("csv", "xlsx")],
+    "partnerships:national-plans-download": [
+        ({"fmt": fmt}, "", (PARTNERSHIP,), (1,)) for fmt in ("csv", "xlsx")],
     "partnerships:national-milestones?format=csv": [
         ({}, "?format=csv", (PARTNERSHIP, EVIDENCE), ())],
     "outcomes:load-report": [
@@ -177,6 +193,7 @@ def hostile(world, settings):
                                        completed_on=dt.date(2023, 3, 1), evidence=EVIDENCE)
     create_token(world.central_admin, name=TOKEN)
     _hostile_registers(a)
+    _hostile_plan_registers(a)
 
     metric = Metric.objects.create(
         key="hostile-local", kind="local", partnership=a, outcome="reduce_deaths_harm",
@@ -242,6 +259,29 @@ def _hostile_registers(partnership):
         lawful_basis="public_task", signed_on=dt.date(2022, 4, 1),
         review_on=dt.date(2024, 4, 1))
     agreement.parties.set([party, other])
+
+
+def _hostile_plan_registers(partnership):
+    """A funding stream an action of an agreed plan draws on, and an open risk, of
+    ``partnership``, named to attack a spreadsheet."""
+    from cdphub.planning.models import FundingStream, Plan, PlanAction, Risk
+
+    party = Organisation.objects.get(name=PARTY)
+    person = Person.objects.create(partnership=partnership, full_name="Fran Finance",
+                                   organisation=party)
+    stream = FundingStream.objects.create(
+        partnership=partnership, name=FUNDING_STREAM, amount=AMOUNT, notes=FUNDING_NOTES,
+        starts_on=dt.date(2024, 4, 1), ends_on=dt.date(2025, 3, 31), holder=party)
+    plan = Plan.objects.create(partnership=partnership, status=Plan.Status.AGREED,
+                               starts_on=dt.date(2024, 4, 1), ends_on=dt.date(2027, 3, 31),
+                               agreed_on=dt.date(2024, 4, 1))
+    priority = Priority.objects.create(partnership=partnership, title="Treatment")
+    PlanAction.objects.create(
+        plan=plan, priority=priority, title=FUNDED_ACTION, commitments=["treatment_services"],
+        lead_organisation=party, owner=person, starts_on=dt.date(2024, 4, 1),
+        due_on=dt.date(2025, 3, 31), funding_stream=stream, status="on_track")
+    Risk.objects.create(partnership=partnership, title=RISK_TITLE, mitigation=RISK_MITIGATION,
+                        likelihood=4, impact=5, raised_on=dt.date(2024, 3, 1))
 
 
 def cells(response) -> list[tuple[str, object, object]]:

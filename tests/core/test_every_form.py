@@ -82,6 +82,21 @@ def _framework_forms():
     }
 
 
+def _funding_risks_forms():
+    """The funding streams register's and the risks log's forms
+    (planning/forms_funding_risks.py)."""
+    from cdphub.planning import forms_funding_risks as forms
+
+    return {
+        forms.FundingStreamForm: lambda w, d: forms.FundingStreamForm(
+            d, partnership=w.partnership_a),
+        forms.WithdrawFundingStreamForm: lambda w, d: forms.WithdrawFundingStreamForm(
+            d, drawing=["an action"]),
+        forms.RiskForm: lambda w, d: forms.RiskForm(d, partnership=w.partnership_a, on=ON),
+        forms.CloseRiskForm: lambda w, d: forms.CloseRiskForm(d, on=ON),
+    }
+
+
 # How to make each form: (world, data) → form. A form found but missing here fails
 # test_every_form_is_checked, so that a new form is added and checked.
 def _factories():
@@ -102,6 +117,7 @@ def _factories():
         forms.PartnershipForm: lambda w, d: forms.PartnershipForm(d),
         **_registers_forms(),
         **_framework_forms(),
+        **_funding_risks_forms(),
         forms.FootprintChangeForm: lambda w, d: forms.FootprintChangeForm(
             d, partnership=w.partnership_a, on=ON),
         forms.DecisionForm: lambda w, d: forms.DecisionForm(d),
