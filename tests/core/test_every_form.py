@@ -56,6 +56,23 @@ def _registers_forms():
     }
 
 
+def _plan_forms():
+    """The delivery plan's forms (planning/forms_plan.py)."""
+    from cdphub.planning import forms_plan as plan
+
+    return {
+        plan.PlanForm: lambda w, d: plan.PlanForm(d, today=ON),
+        plan.PlanEditForm: lambda w, d: plan.PlanEditForm(d, today=ON),
+        plan.PlanAgreeForm: lambda w, d: plan.PlanAgreeForm(d, partnership=w.partnership_a,
+                                                            on=ON),
+        plan.ActionForm: lambda w, d: plan.ActionForm(d, partnership=w.partnership_a, today=ON),
+        plan.WithdrawActionForm: lambda w, d: plan.WithdrawActionForm(d),
+        plan.ActionStatusForm: lambda w, d: plan.ActionStatusForm(d),
+        plan.MilestoneForm: lambda w, d: plan.MilestoneForm(d),
+        plan.CompareForm: lambda w, d: plan.CompareForm(d),
+    }
+
+
 # How to make each form: (world, data) → form. A form found but missing here fails
 # test_every_form_is_checked, so that a new form is added and checked.
 def _factories():
@@ -75,6 +92,7 @@ def _factories():
         outcomes.LocalMetricForm: lambda w, d: outcomes.LocalMetricForm(d),
         forms.PartnershipForm: lambda w, d: forms.PartnershipForm(d),
         **_registers_forms(),
+        **_plan_forms(),
         forms.FootprintChangeForm: lambda w, d: forms.FootprintChangeForm(
             d, partnership=w.partnership_a, on=ON),
         forms.DecisionForm: lambda w, d: forms.DecisionForm(d),
