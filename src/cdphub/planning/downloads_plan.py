@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import F
+
 from cdphub.core.downloads import COUNT, DATE, DATETIME, FLAG, About, Column, Table
 
 from . import plans
@@ -68,7 +70,7 @@ def action_rows(plan: Plan, today: dt.date, link) -> list[dict]:
     actions = list(plan.actions.select_related(
         "priority", "lead_organisation", "owner", "funding_stream", "meeting")
         .prefetch_related("metrics", "milestones", "updates")
-        .order_by("withdrawn_at", "priority__title", "due_on", "pk"))
+        .order_by(F("withdrawn_at").asc(nulls_first=True), "priority__title", "due_on", "pk"))
     rows = []
     for action in actions:
         latest = plans.latest_update(action)
