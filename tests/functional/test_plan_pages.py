@@ -55,6 +55,12 @@ def test_a_lead_builds_a_plan_and_sees_the_coverage_check_change(web, demo):
         "link", name=re.compile("^Add an action for this priority")).click()
     web.check()
     assert page.get_by_label("Priority", exact=True).input_value() == str(priority.pk)
+    page.get_by_role("button", name="Add the action").click()  # nothing else filled in
+    web.check()
+    summary = page.locator(".govuk-error-summary")
+    assert "Select at least one of the 15 national commitments" in summary.inner_text()
+    summary.get_by_role("link", name=re.compile("national commitments")).click()
+    assert page.evaluate("document.activeElement.id") == "id_commitments_0_0"
     page.get_by_label("Action", exact=True).fill("Joint police and outreach patrols")
     page.get_by_label("Rolling up county lines").check()
     page.get_by_label("Lead organisation").select_option(index=1)

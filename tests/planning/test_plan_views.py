@@ -235,6 +235,10 @@ def test_an_action_is_added_then_shown_with_every_field(client, world, cast):
            "supply chains</legend>" in form_html
     assert 'aria-describedby="id_commitments_0_0-hint"' in form_html
     assert "Disrupting drug gang operations and seizing their cash." in form_html
+    empty = client.post(url("plan-action-add", A, plan.pk), {})
+    assert ("id_commitments_0_0", "Select at least one of the 15 national commitments the "
+            "action delivers.") in empty.context["form"].error_summary()
+    assert 'id="id_commitments_0_0"' in empty.content.decode()
     response = client.post(url("plan-action-add", A, plan.pk),
                            action_post(cast, metrics=[cast.local_metric.pk, metric.pk]))
     action = PlanAction.objects.get()

@@ -109,6 +109,11 @@ class CommitmentsWidget(forms.CheckboxSelectMultiple):
 
     template_name = "planning/plan_commitments_widget.html"
 
+    def id_for_label(self, id_, index="0"):
+        # Every option sits in a group (ids id_commitments_0_0, …): the error summary and the
+        # field's label point at the first.
+        return super().id_for_label(id_, "0_0" if index == "0" else index)
+
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         hint = HINTS.get(value, "")
