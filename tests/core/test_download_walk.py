@@ -75,6 +75,13 @@ FUNDED_ACTION = "@SUM(1+1) (a plan action)"
 RISK_TITLE = "-1+1 (a risk)"
 RISK_MITIGATION = "=1+1 (a mitigation)"
 AMOUNT = 1234567.5
+# The delivery plan (tests/planning/test_plan_downloads.py).
+PLAN_TITLE = "-1+1 delivery plan"
+ACTION_TITLE = '=HYPERLINK("http://evil.example/a","action")'
+ACTION_COMMENTARY = "+cmd|' /C calc'!A0 (an action's commentary)"
+ACTION_UPDATE = "@SUM(1+1) (a quarterly update)"
+ACTION_MILESTONE = "=1+1 (a milestone)"
+PLAN_ACTION = (PLAN_TITLE, ACTION_TITLE, PRIORITY, SRO_NAME, SRO_ORGANISATION)
 
 
 def _slug(world):
@@ -93,6 +100,12 @@ def _assessment(world):
     from tests.planning.url_expectations_assessment import a_draft
 
     return a_draft(world)
+
+
+def _plan(world):
+    from tests.planning.url_expectations_plan import a_plan
+
+    return a_plan(world)
 
 
 # Every download, by URL name (with the query string that makes a page a download): the
@@ -142,6 +155,15 @@ DOWNLOADS = {
     "partnerships:register-csv": [({}, "", RETURN, ())],
     "partnerships:register-xlsx": [({}, "", RETURN, ())],
     "partnerships:register-template": [({}, "", (), ())],
+    "partnerships:plan-download": [
+        ({"slug": _slug, "pk": _plan, "fmt": fmt}, "",
+         (*PLAN_ACTION, ACTION_COMMENTARY, ACTION_UPDATE, ACTION_MILESTONE), ())
+        for fmt in ("csv", "xlsx")],
+    "partnerships:plan-coverage-download": [
+        ({"slug": _slug, "fmt": fmt}, "", PLAN_ACTION, ()) for fmt in ("csv", "xlsx")],
+    "partnerships:plan-compare-download": [
+        ({"slug": _slug, "pk": _plan, "fmt": fmt}, "", (PLAN_TITLE, ACTION_TITLE, PRIORITY), ())
+        for fmt in ("csv", "xlsx")],
     "partnerships:priorities-download": [
         ({"slug": _slug, "fmt": fmt}, "", (PARTNERSHIP, PRIORITY, PRIORITY_DESCRIPTION, FINDING),
          ()) for fmt in ("csv", "xlsx")],
@@ -230,11 +252,12 @@ def hostile(world, settings):
     assessment = Assessment.objects.create(partnership=a)
     finding = Finding.objects.create(assessment=assessment, section_key="drug_use",
                                      statement=FINDING)
-    Priority.objects.create(partnership=a, title=PRIORITY, description=PRIORITY_DESCRIPTION,
-                            finding=finding)
+    priority = Priority.objects.create(partnership=a, title=PRIORITY,
+                                       description=PRIORITY_DESCRIPTION, finding=finding)
     from cdphub.planning.models import FrameworkMetric
 
     FrameworkMetric.objects.create(partnership=a, metric=metric, owner=sro)
+    _hostile_plan(a, priority, sro)
     world.hostile_metric_key = metric.key
     world.hostile_load_pk = load.pk
     return world
@@ -282,6 +305,23 @@ def _hostile_plan_registers(partnership):
         due_on=dt.date(2025, 3, 31), funding_stream=stream, status="on_track")
     Risk.objects.create(partnership=partnership, title=RISK_TITLE, mitigation=RISK_MITIGATION,
                         likelihood=4, impact=5, raised_on=dt.date(2024, 3, 1))
+
+
+def _hostile_plan(partnership, priority, owner):
+    """A delivery plan of ``partnership`` whose action, its update and milestone are named to
+    attack a spreadsheet."""
+    from cdphub.planning.models import ActionMilestone, Plan, PlanAction, QuarterlyUpdate
+
+    plan = Plan.objects.create(partnership=partnership, title=PLAN_TITLE,
+                               starts_on=dt.date(2024, 4, 1), ends_on=dt.date(2027, 3, 31))
+    action = PlanAction.objects.create(
+        plan=plan, priority=priority, title=ACTION_TITLE, commentary=ACTION_COMMENTARY,
+        commitments=["supply_county_lines"], lead_organisation=owner.organisation, owner=owner,
+        starts_on=dt.date(2024, 1, 1), due_on=dt.date(2025, 3, 31))
+    QuarterlyUpdate.objects.create(action=action, quarter_start=dt.date(2024, 1, 1),
+                                   status="on_track", text=ACTION_UPDATE)
+    ActionMilestone.objects.create(action=action, title=ACTION_MILESTONE,
+                                   due_on=dt.date(2024, 9, 30))
 
 
 def cells(response) -> list[tuple[str, object, object]]:

@@ -97,6 +97,23 @@ def _funding_risks_forms():
     }
 
 
+def _plan_forms():
+    """The delivery plan's forms (planning/forms_plan.py)."""
+    from cdphub.planning import forms_plan as plan
+
+    return {
+        plan.PlanForm: lambda w, d: plan.PlanForm(d, today=ON),
+        plan.PlanEditForm: lambda w, d: plan.PlanEditForm(d, today=ON),
+        plan.PlanAgreeForm: lambda w, d: plan.PlanAgreeForm(d, partnership=w.partnership_a,
+                                                            on=ON),
+        plan.ActionForm: lambda w, d: plan.ActionForm(d, partnership=w.partnership_a, today=ON),
+        plan.WithdrawActionForm: lambda w, d: plan.WithdrawActionForm(d),
+        plan.ActionStatusForm: lambda w, d: plan.ActionStatusForm(d),
+        plan.MilestoneForm: lambda w, d: plan.MilestoneForm(d),
+        plan.CompareForm: lambda w, d: plan.CompareForm(d),
+    }
+
+
 # How to make each form: (world, data) → form. A form found but missing here fails
 # test_every_form_is_checked, so that a new form is added and checked.
 def _factories():
@@ -118,6 +135,7 @@ def _factories():
         **_registers_forms(),
         **_framework_forms(),
         **_funding_risks_forms(),
+        **_plan_forms(),
         forms.FootprintChangeForm: lambda w, d: forms.FootprintChangeForm(
             d, partnership=w.partnership_a, on=ON),
         forms.DecisionForm: lambda w, d: forms.DecisionForm(d),

@@ -313,3 +313,62 @@ def record_update(*, action: PlanAction, quarter: Quarter, status: str, text: st
             _apply_status(action, status, text, min(today, quarter.end))
             action.save()
     return update
+
+
+# --- an action's milestones -----------------------------------------------------------------
+
+
+def _action_changeable(action: PlanAction) -> None:
+    _changeable(action.plan)
+    if action.is_withdrawn:
+        raise PlanError("This action was withdrawn and can no longer be changed.")
+
+
+def _checked_milestone(title: str, due_on: dt.date | None, done_on: dt.date | None) -> str:
+    if not title.strip():
+        raise PlanError("Enter what the milestone is.", "title")
+    if due_on is None:
+        raise PlanError("Enter the date the milestone is due.", "due_on")
+    if done_on is not None and done_on > clock.today():
+        raise PlanError("The date it was done cannot be in the future.", "done_on")
+    return title.strip()[:300]
+
+
+@transaction.atomic
+def add_milestone(*, action: PlanAction, title: str, due_on: dt.date,
+                  done_on: dt.date | None = None, by) -> ActionMilestone:
+    """A dated step of an action (of a plan not superseded; the action not withdrawn)."""
+    _action_changeable(action)
+    title = _checked_milestone(title, due_on, done_on)
+    with change_set(by=by):
+        return ActionMilestone.objects.create(action=action, title=title, due_on=due_on,
+                                              done_on=done_on)
+
+
+@transaction.atomic
+def change_milestone(*, milestone: ActionMilestone, title: str, due_on: dt.date,
+                     done_on: dt.date | None, by) -> ActionMilestone:
+    """Correct a milestone's wording and due date, and record (or clear) the day it was
+    done."""
+    _action_changeable(milestone.action)
+    title = _checked_milestone(title, due_on, done_on)
+    with change_set(by=by):
+        milestone.title, milestone.due_on, milestone.done_on = title, due_on, done_on
+        milestone.save()
+    return milestone
+
+
+@transaction.atomic
+def mark_milestone_done(*, milestone: ActionMilestone, on: dt.date | None = None,
+                        by) -> ActionMilestone:
+    """Record that a milestone was done on ``on`` (today unless given)."""
+    return change_milestone(milestone=milestone, title=milestone.title,
+                            due_on=milestone.due_on, done_on=on or clock.today(), by=by)
+
+
+@transaction.atomic
+def remove_milestone(*, milestone: ActionMilestone, by) -> None:
+    """Take a milestone off the action (its versions stay in the History)."""
+    _action_changeable(milestone.action)
+    with change_set(by=by):
+        milestone.delete()

@@ -31,7 +31,7 @@ from cdphub.framework.milestones import add_months
 from cdphub.partnerships.models import Partnership
 from cdphub.partnerships.sections import sections_for
 
-from . import actions, lookups
+from . import actions, lookups, plans
 from .forms_signoff import AgreeForm, FindingForm, PriorityForm
 from .models import Assessment, Finding, Priority
 
@@ -261,11 +261,14 @@ def _priority_rows(partnership: Partnership) -> list[Priority]:
 @access(VIEW, load=lookups.partnership)
 def priorities(request, partnership: Partnership, slug: str):
     rows = _priority_rows(partnership)
+    # The delivery plan an action may be added to, for those who may change it.
+    action_plan = (plans.current_plan(partnership)
+                   if request.user.has_perm("planning.change_plan", partnership) else None)
     return render(request, "planning/priorities.html", _context(
         request, partnership, priorities=rows,
         active=[p for p in rows if p.status == Priority.Status.ACTIVE],
         closed=[p for p in rows if p.status == Priority.Status.CLOSED],
-        can_lead=request.user.has_perm(LEAD, partnership)))
+        can_lead=request.user.has_perm(LEAD, partnership), action_plan=action_plan))
 
 
 PRIORITY_COLUMNS = [
