@@ -215,7 +215,6 @@ def hostile(world, settings):
                                        completed_on=dt.date(2023, 3, 1), evidence=EVIDENCE)
     create_token(world.central_admin, name=TOKEN)
     _hostile_registers(a)
-    _hostile_plan_registers(a)
 
     metric = Metric.objects.create(
         key="hostile-local", kind="local", partnership=a, outcome="reduce_deaths_harm",
@@ -258,6 +257,7 @@ def hostile(world, settings):
 
     FrameworkMetric.objects.create(partnership=a, metric=metric, owner=sro)
     _hostile_plan(a, priority, sro)
+    _hostile_plan_registers(a)
     world.hostile_metric_key = metric.key
     world.hostile_load_pk = load.pk
     return world
@@ -295,9 +295,7 @@ def _hostile_plan_registers(partnership):
     stream = FundingStream.objects.create(
         partnership=partnership, name=FUNDING_STREAM, amount=AMOUNT, notes=FUNDING_NOTES,
         starts_on=dt.date(2024, 4, 1), ends_on=dt.date(2025, 3, 31), holder=party)
-    plan = Plan.objects.create(partnership=partnership, status=Plan.Status.AGREED,
-                               starts_on=dt.date(2024, 4, 1), ends_on=dt.date(2027, 3, 31),
-                               agreed_on=dt.date(2024, 4, 1))
+    plan = Plan.objects.get(partnership=partnership, status=Plan.Status.AGREED)  # _hostile_plan
     priority = Priority.objects.create(partnership=partnership, title="Treatment")
     PlanAction.objects.create(
         plan=plan, priority=priority, title=FUNDED_ACTION, commitments=["treatment_services"],
@@ -313,6 +311,7 @@ def _hostile_plan(partnership, priority, owner):
     from cdphub.planning.models import ActionMilestone, Plan, PlanAction, QuarterlyUpdate
 
     plan = Plan.objects.create(partnership=partnership, title=PLAN_TITLE,
+                               status=Plan.Status.AGREED, agreed_on=dt.date(2024, 4, 1),
                                starts_on=dt.date(2024, 4, 1), ends_on=dt.date(2027, 3, 31))
     action = PlanAction.objects.create(
         plan=plan, priority=priority, title=ACTION_TITLE, commentary=ACTION_COMMENTARY,
