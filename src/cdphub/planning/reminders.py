@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -120,10 +121,12 @@ class Email:
         return [line for line in self.lines.values() if line.as_owner]
 
     def led(self) -> list[tuple[Partnership, list[Line]]]:
-        """The overdue actions of the partnerships this recipient leads, by partnership."""
+        """The overdue actions of the partnerships this recipient leads, by partnership (those
+        they own themselves are listed once, as theirs)."""
         groups: dict[int, tuple[Partnership, list[Line]]] = {}
-        for line in self.lines.values():
-            if line.as_lead:
+        for line in sorted(self.lines.values(),
+                           key=lambda line: (line.due.deadline, line.action.pk)):
+            if line.as_lead and not line.as_owner:
                 partnership = line.action.plan.partnership
                 groups.setdefault(partnership.pk, (partnership, []))[1].append(line)
         return list(groups.values())
@@ -142,8 +145,9 @@ class Email:
 
     def message(self, connection=None) -> EmailMultiAlternatives:
         context = self.context()
+        text = render_to_string("planning/email/reminder.txt", context)
         message = EmailMultiAlternatives(
-            subject=self.subject(), body=render_to_string("planning/email/reminder.txt", context),
+            subject=self.subject(), body=re.sub(r"\n{3,}", "\n\n", text).strip() + "\n",
             to=[self.recipient], connection=connection)
         message.attach_alternative(render_to_string("planning/email/reminder.html", context),
                                    "text/html")

@@ -28,6 +28,10 @@ def _date(value: str) -> dt.date:
         raise ArgumentTypeError(f"'{value}' is not a date in the form YYYY-MM-DD") from None
 
 
+#: How the summary line names each kind of reminder.
+WORDS = {KIND.DUE_SOON: "due soon", KIND.OVERDUE: "overdue"}
+
+
 def _plural(count: int, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
@@ -60,7 +64,7 @@ class Command(BaseCommand):
         verb = "Would send" if dry_run else "Sent"
         counts = batch.counts(emails)
         out(f"{verb} {_plural(len(emails), 'e-mail', 'e-mails')}: "
-            + ", ".join(f"{counts[kind]} {KIND(kind).label.lower()}" for kind in KIND.values)
+            + ", ".join(f"{counts[kind]} {WORDS[kind]}" for kind in KIND.values)
             + ".")
         for email in emails:
             out(f"  {KIND(email.kind).label}: {email.recipient} "
