@@ -28,6 +28,7 @@ from cdphub.partnerships.models import Coverage, MilestoneCompletion, Organisati
 from cdphub.planning.models import Assessment, Finding, Priority
 from tests.conftest import sign_in
 from tests.core.test_url_permissions import _concrete_kwargs
+from tests.planning.updates_world import HOSTILE_ACTION, HOSTILE_UPDATE, plant_hostile_updates
 from tests.url_expectations import all_expectations
 
 # What a spreadsheet would run as a formula (an independent statement of the rule, so the
@@ -129,6 +130,10 @@ DOWNLOADS = {
     "partnerships:priorities-download": [
         ({"slug": _slug, "fmt": fmt}, "", (PARTNERSHIP, PRIORITY, PRIORITY_DESCRIPTION, FINDING),
          ()) for fmt in ("csv", "xlsx")],
+    # Every quarterly update of partnership A's agreed plan (tests/planning/updates_world.py).
+    "partnerships:plan-updates-download": [
+        ({"slug": _slug, "fmt": fmt}, "", (PARTNERSHIP, HOSTILE_ACTION, HOSTILE_UPDATE), ())
+        for fmt in ("csv", "xlsx")],
 }
 # URL names that sound like downloads but are pages.
 PAGES = {"partnerships:register-export"}
@@ -172,6 +177,7 @@ def hostile(world, settings):
                                        completed_on=dt.date(2023, 3, 1), evidence=EVIDENCE)
     create_token(world.central_admin, name=TOKEN)
     _hostile_registers(a)
+    plant_hostile_updates(a)
 
     metric = Metric.objects.create(
         key="hostile-local", kind="local", partnership=a, outcome="reduce_deaths_harm",

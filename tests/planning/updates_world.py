@@ -52,3 +52,19 @@ def update(act: PlanAction, quarter: Quarter = Q1, status="on_track", text="Goin
            by=None) -> QuarterlyUpdate:
     return QuarterlyUpdate.objects.create(action=act, quarter_start=quarter.start,
                                           status=status, text=text, recorded_by=by)
+
+
+# --- hostile text for the download walk (tests/core/test_download_walk.py) -------------------
+
+HOSTILE_ACTION = '=HYPERLINK("http://evil.example/a","action")'
+HOSTILE_UPDATE = "+cmd|' /C calc'!A0 (a quarterly update)"
+
+
+def plant_hostile_updates(partnership) -> None:
+    """An agreed plan of ``partnership`` with an action and an update named to attack a
+    spreadsheet (an agreed plan already there is used)."""
+    plan = (Plan.objects.agreed().filter(partnership=partnership).first()
+            or plan_for(partnership, starts_on=D(2023, 4, 1), ends_on=D(2026, 3, 31)))
+    owner = person(partnership, "Hostile owner", "owner@example.org")
+    act = action(plan, owner, HOSTILE_ACTION, starts_on=D(2023, 4, 1), due_on=D(2025, 3, 31))
+    update(act, Quarter(D(2024, 1, 1)), text=HOSTILE_UPDATE)
