@@ -17,10 +17,13 @@ D = dt.date
 Q1 = Quarter(D(2026, 4, 1))  # April to June 2026
 DEADLINE = D(2026, 7, 14)  # 30 June + 14 days
 REMIND_FROM = D(2026, 7, 7)  # 7 days before the deadline
+PLAN_START, PLAN_END = D(2026, 4, 1), D(2029, 3, 31)
+LEAD_FROM = D(2025, 1, 1)
+ACTION_DUE = D(2027, 3, 31)
 
 
-def plan_for(partnership, *, status=Plan.Status.AGREED, starts_on=D(2026, 4, 1),
-             ends_on=D(2029, 3, 31), **fields) -> Plan:
+def plan_for(partnership, *, status=Plan.Status.AGREED, starts_on=PLAN_START,
+             ends_on=PLAN_END, **fields) -> Plan:
     return Plan.objects.create(partnership=partnership, status=status, starts_on=starts_on,
                                ends_on=ends_on, **fields)
 
@@ -29,7 +32,7 @@ def person(partnership, name: str, email: str = "", user=None) -> Person:
     return Person.objects.create(partnership=partnership, full_name=name, email=email, user=user)
 
 
-def appoint_lead(partnership, who: Person, *, start=D(2025, 1, 1), end=None) -> Appointment:
+def appoint_lead(partnership, who: Person, *, start=LEAD_FROM, end=None) -> Appointment:
     return Appointment.objects.create(partnership=partnership, person=who,
                                       position=Position.PARTNERSHIP_LEAD,
                                       sector="local_authority_officials", start_date=start,
@@ -37,7 +40,7 @@ def appoint_lead(partnership, who: Person, *, start=D(2025, 1, 1), end=None) -> 
 
 
 def action(plan: Plan, owner: Person, title: str = "Expand naloxone supply", *,
-           starts_on=D(2026, 4, 1), due_on=D(2027, 3, 31), **fields) -> PlanAction:
+           starts_on=PLAN_START, due_on=ACTION_DUE, **fields) -> PlanAction:
     priority = (Priority.objects.filter(partnership=plan.partnership).first()
                 or Priority.objects.create(partnership=plan.partnership,
                                            title="Reduce drug-related deaths"))
