@@ -14,7 +14,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from cdphub.accounts.models import Role
+from cdphub.accounts.models import AuditEvent, Role
 from cdphub.partnerships.attention import Kind, needs_attention
 from cdphub.planning.models import Plan, PlanAction, QuarterlyUpdate
 from cdphub.planning.quarters import Quarter
@@ -314,6 +314,9 @@ def test_the_download_has_every_update_of_the_plan_one_row_each(client, gm, sett
     assert rows[0]["Quarter start"] == "2026-04-01" and rows[0]["Quarter end"] == "2026-06-30"
     assert rows[0]["Update due by"] == "2026-07-14" and rows[0]["Recorded by"] == "member.a"
     assert rows[0]["Partnership code"] == "greater-manchester"
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.EXPORT, actor_id=world.adviser.pk,
+                                     target="quarterly updates of greater-manchester (CSV)")\
+        .exists()
     xlsx = client.get(reverse("partnerships:plan-updates-download",
                               args=[world.partnership_a.slug, "xlsx"]))
     assert xlsx.status_code == 200 and xlsx["Content-Disposition"].endswith(

@@ -15,6 +15,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from cdphub.accounts import audit
+from cdphub.accounts.models import AuditEvent
 from cdphub.core.access import access
 from cdphub.core.clock import today
 from cdphub.core.downloads import DATE, DATETIME, FLAG, About, Column, Table, table_response
@@ -75,6 +77,7 @@ class Row:
     update: QuarterlyUpdate | None
     state: str  # RECORDED, DUE or OVERDUE
     can_record: bool
+    record_url: str = ""
 
     @property
     def status_tag(self) -> str:
@@ -112,11 +115,10 @@ def plan_updates(request, partnership: Partnership, slug: str):
             continue
         update = updates.get(action.pk)
         state = RECORDED if update else OVERDUE if on > deadline else DUE
-        rows.append(Row(action, update, state, request.user.has_perm(RECORD, action)))
+        rows.append(Row(action, update, state, request.user.has_perm(RECORD, action),
+                        _record_url(partnership, action, selected)))
     yours = [r for r in rows if r.action.owner.user_id == request.user.pk]
     others = [r for r in rows if r.action.owner.user_id != request.user.pk]
-    for row in rows:
-        row.record_url = _record_url(partnership, row.action, selected)
     return render(request, "planning/updates_list.html", _context(
         request, partnership, plan=plan, quarters=quarters, selected=selected,
         collected=collected, deadline=deadline, deadline_passed=on > deadline, yours=yours,
@@ -209,6 +211,8 @@ def updates_download(request, partnership: Partnership, slug: str, fmt: str):
             "status": update.get_status_display(), "text": update.text,
             "recorded_by": update.recorded_by.full_name if update.recorded_by else "",
             "recorded_at": update.recorded_at, "withdrawn": action.is_withdrawn})
+    audit.record(AuditEvent.Kind.EXPORT, request=request, partnership_id=partnership.pk,
+                 target=f"quarterly updates of {partnership.slug} ({fmt.upper()})")
     about = About(
         title=f"Quarterly updates of the delivery plan: {partnership.name}",
         url=request.build_absolute_uri(reverse("partnerships:plan-updates", args=[slug])),
