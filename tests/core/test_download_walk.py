@@ -28,6 +28,7 @@ from cdphub.partnerships.models import Coverage, MilestoneCompletion, Organisati
 from cdphub.planning.models import Assessment, Finding, Priority
 from tests.conftest import sign_in
 from tests.core.test_url_permissions import _concrete_kwargs
+from tests.planning.updates_world import HOSTILE_ACTION, HOSTILE_UPDATE, plant_hostile_updates
 from tests.url_expectations import all_expectations
 
 # What a spreadsheet would run as a formula (an independent statement of the rule, so the
@@ -172,6 +173,10 @@ DOWNLOADS = {
     "partnerships:plan-framework-download": [
         ({"slug": _slug, "fmt": fmt}, "", (PARTNERSHIP, METRIC_NAME, METRIC_UNIT, SRO_NAME),
          (NEGATIVE,)) for fmt in ("csv", "xlsx")],
+    # Every quarterly update of partnership A's agreed plan (tests/planning/updates_world.py).
+    "partnerships:plan-updates-download": [
+        ({"slug": _slug, "fmt": fmt}, "", (PARTNERSHIP, HOSTILE_ACTION, HOSTILE_UPDATE), ())
+        for fmt in ("csv", "xlsx")],
 }
 # URL names that sound like downloads but are pages.
 PAGES = {"partnerships:register-export"}
@@ -258,6 +263,7 @@ def hostile(world, settings):
     FrameworkMetric.objects.create(partnership=a, metric=metric, owner=sro)
     _hostile_plan(a, priority, sro)
     _hostile_plan_registers(a)
+    plant_hostile_updates(a)  # into the agreed plan _hostile_plan made
     world.hostile_metric_key = metric.key
     world.hostile_load_pk = load.pk
     return world

@@ -114,6 +114,16 @@ def _plan_forms():
     }
 
 
+def _updates_forms():
+    """The quarterly update form (planning/forms_updates.py)."""
+    from cdphub.planning import forms_updates as updates
+    from cdphub.planning.quarters import Quarter
+
+    quarters = [Quarter(dt.date(2024, 10, 1)), Quarter(dt.date(2024, 7, 1))]
+    return {updates.RecordUpdateForm: lambda w, d: updates.RecordUpdateForm(
+        d, quarters=quarters, today=ON)}
+
+
 # How to make each form: (world, data) → form. A form found but missing here fails
 # test_every_form_is_checked, so that a new form is added and checked.
 def _factories():
@@ -173,6 +183,7 @@ def _factories():
         accounts.AccessTokenForm: lambda w, d: accounts.AccessTokenForm(d),
         forms_assessment.SectionForm: lambda w, d: forms_assessment.SectionForm(
             d, section=guidance().assessment_section("crime")),
+        **_updates_forms(),
     }
 
 

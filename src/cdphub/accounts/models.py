@@ -275,3 +275,26 @@ class SignInCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email}: {len(self.checks)} recent password checks"
+
+
+class OutboxMessage(models.Model):
+    """An e-mail as the outbox backend (``accounts.outbox.OutboxBackend``) stored it instead of
+    sending it: the demo and development settings use it, so that central administrators can
+    read what cdphub sent (reminders, invitations, password resets) without a mail server.
+    Production sends through SMTP and stores nothing here."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    from_email = models.CharField(max_length=254)
+    #: The addresses the message went to, comma-separated (likewise cc and bcc).
+    to = models.TextField()
+    cc = models.TextField(blank=True)
+    bcc = models.TextField(blank=True)
+    subject = models.CharField(max_length=998)
+    body = models.TextField("plain text")
+    html_body = models.TextField("HTML version", blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} (to {self.to})"

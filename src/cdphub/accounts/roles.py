@@ -118,6 +118,8 @@ rules.add_perm("accounts.view_audit_log", is_central_admin)
 rules.add_perm("accounts.export_audit_log", is_central_admin)
 rules.add_perm("accounts.manage_roles", is_central_admin)
 rules.add_perm("accounts.view_people", is_central)
+# The outbox of e-mail the outbox backend kept (development and the demo).
+rules.add_perm("accounts.view_outbox", is_central_admin)
 # Personal access tokens: anyone signed in makes their own; only the owner revokes one.
 rules.add_perm("accounts.create_token", is_signed_in)
 rules.add_perm("accounts.revoke_token", owns_token)

@@ -20,4 +20,6 @@ urlpatterns = [
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("audit-log/", views.audit_log, name="audit-log"),
     path("audit-log.csv", views.audit_log_csv, name="audit-log-csv"),
+    path("outbox/", views.outbox, name="outbox"),
+    path("outbox/<int:pk>/", views.outbox_message, name="outbox-message"),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -33,7 +34,7 @@ from .forms import (
     TokenForm,
 )
 from .middleware import has_confirmed_device
-from .models import AccessToken, AuditEvent
+from .models import AccessToken, AuditEvent, OutboxMessage
 from .roles import (
     active_memberships,
     all_memberships,
@@ -390,3 +391,25 @@ AUDIT_COLUMNS = [Column("time", "Time", DATETIME), Column("event", "Event"),
                  Column("actor_id", "Actor ID", COUNT), Column("ip_address", "IP address"),
                  Column("target", "Target"), Column("partnership_id", "Partnership ID", COUNT),
                  Column("detail", "Detail")]
+
+
+# --- the outbox ------------------------------------------------------------------------------
+
+
+def _outbox_in_use() -> bool:
+    return settings.EMAIL_BACKEND == "cdphub.accounts.outbox.OutboxBackend"
+
+
+@access("accounts.view_outbox")
+def outbox(request):
+    """E-mail the outbox backend kept instead of sending, newest first."""
+    page = Paginator(OutboxMessage.objects.all(), 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/outbox.html", {
+        "page": page, "outbox_in_use": _outbox_in_use()})
+
+
+@access("accounts.view_outbox")
+def outbox_message(request, pk: int):
+    message = get_object_or_404(OutboxMessage, pk=pk)
+    return render(request, "accounts/outbox_message.html", {
+        "message": message, "outbox_in_use": _outbox_in_use()})

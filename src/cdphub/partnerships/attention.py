@@ -44,6 +44,7 @@ class Kind(StrEnum):
     MILESTONES_OVERDUE = "milestones overdue"
     MILESTONES_DUE = "milestones due"
     ACTIONS_OVERDUE = "actions overdue"
+    UPDATES_OVERDUE = "plan updates overdue"
     TERMS_REVIEW = "terms of reference past review"
     AGREEMENTS_REVIEW = "data-sharing agreements past review"
     VACANT_ROLE = "vacant role"
@@ -62,6 +63,7 @@ TAGS = {
     Kind.MILESTONES_OVERDUE: "Overdue",
     Kind.MILESTONES_DUE: "Due soon",
     Kind.ACTIONS_OVERDUE: "Overdue",
+    Kind.UPDATES_OVERDUE: "Overdue",
     Kind.TERMS_REVIEW: "Review overdue",
     Kind.AGREEMENTS_REVIEW: "Review overdue",
     Kind.VACANT_ROLE: "Vacant",

@@ -306,7 +306,10 @@ def record_update(*, action: PlanAction, quarter: Quarter, status: str, text: st
     with change_set(by=by):
         update, _ = QuarterlyUpdate.objects.update_or_create(
             action=action, quarter_start=quarter.start,
-            defaults={"status": status, "text": text.strip(), "recorded_by": by})
+            # A correction is recorded now, by whoever corrected it (auto_now_add alone would
+            # keep the first recording's time beside the corrector's name).
+            defaults={"status": status, "text": text.strip(), "recorded_by": by,
+                      "recorded_at": timezone.now()})
         newest = action.updates.order_by("-quarter_start").values_list(
             "quarter_start", flat=True).first()
         if newest == quarter.start:

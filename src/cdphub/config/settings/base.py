@@ -1,4 +1,5 @@
-"""Development settings (the default, and the demo's): SQLite in var/, console email, DEBUG off.
+"""Development settings (the default, and the demo's): SQLite in var/, e-mail kept in the
+outbox (the Outbox page, for central administrators), DEBUG off.
 
 Every value that differs between machines is read from the environment, so the same
 module serves the demo, the tests and (through ``production``) a real deployment.
@@ -245,10 +246,13 @@ MEDIA_URL = "/media/"
 FILE_UPLOAD_TEMP_DIR = MEDIA_ROOT / "uploading"
 FILE_UPLOAD_TEMP_DIR.mkdir(parents=True, exist_ok=True)
 
-EMAIL_BACKEND = os.environ.get(
-    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
-)
+# In development and the demo, e-mail is kept in the database and read on the Outbox page
+# (/account/outbox/, central administrators) instead of being sent: no mail server needed.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "cdphub.accounts.outbox.OutboxBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cdphub <no-reply@cdphub.localhost>")
+# The address of the site, for links in e-mail sent outside a request (the reminders of
+# ``cdphub send_reminders``): scheme and host, no trailing slash.
+CDPHUB_SITE_URL = os.environ.get("CDPHUB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 CDPHUB_SERVICE_NAME = "Combating Drugs Partnerships"
 CDPHUB_PHASE = "Beta"

@@ -58,5 +58,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = False
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Links in e-mail sent outside a request: https:// and the first of ALLOWED_HOSTS unless set.
+CDPHUB_SITE_URL = (os.environ.get("CDPHUB_SITE_URL") or f"https://{ALLOWED_HOSTS[0]}").rstrip("/")
 
 LOGGING["root"]["level"] = os.environ.get("CDPHUB_LOG_LEVEL", "INFO")  # noqa: F405
