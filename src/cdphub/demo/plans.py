@@ -1,12 +1,12 @@
 """Demo delivery plans (chapter 4, "Local plans" and "Review and update"): every partnership
 has one.
 
-* **Priorities**: the partnership's needs-assessment priorities (``demo/planning.py``), topped
-  up while the plan was written so that each of the strategy's three priorities (supply,
-  treatment, demand) has one: raised from an unused finding of the assessment where one fits,
-  else a general one. About one partnership in five has raised a further priority since the
+* **Priorities**: the partnership's needs-assessment priorities (``demo/planning.py``). While
+  the plan was written, a partnership with fewer than five whose priorities leave drug
+  supply or treatment out raised one for it from a finding of the assessment not raised
+  before, where one fits. About a quarter have raised another finding at a board since the
   plan was agreed, with no action yet (the coverage check lists it); every other active
-  priority has actions.
+  priority has actions. (A partnership with no priority would add three general ones.)
 * **The plan**: 1 April 2025 to 31 March 2028, agreed at the first partnership board at least
   two weeks after the needs assessment was signed off (after 1 July 2025 where it has not
   been), which records the delivery-plan milestone exactly as ``actions_plan.agree_plan``
@@ -44,7 +44,7 @@ import datetime as dt
 import random
 import uuid
 import zlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 from types import SimpleNamespace
@@ -272,7 +272,8 @@ PRIORITY_COMMITMENTS = {
     "Bring employment and housing partners into the partnership": [
         "treatment_employment", "treatment_accommodation"],
 }
-#: The priority a partnership adds for a strategy priority none of its own covers.
+#: The priorities of a partnership with none from its needs assessment, by strategy
+#: priority, with the commitments their actions deliver.
 GENERAL_PRIORITIES = {
     SUPPLY: ("Disrupt county lines and drug supply",
              ["supply_middle_market", "supply_money", "supply_county_lines",
@@ -286,9 +287,9 @@ GENERAL_PRIORITIES = {
               "demand_young_people_families"]),
 }
 #: Raised since the plan was agreed: no action yet.
-LATER_PRIORITY = ("Respond to nitazenes and other synthetic opioids",
-                  "Raised at the partnership board on {date:%-d %B %Y}, after the delivery "
-                  "plan was agreed: actions will be added when the plan is reviewed.")
+LATER_PRIORITY = ("Raised at the partnership board on {date:%-d %B %Y}, after the delivery "
+                  "plan was agreed, from the needs assessment: {finding} Actions will be "
+                  "added when the plan is reviewed.")
 LATER_MARK = "after the delivery plan was agreed"
 
 #: Funding streams: kind -> (name, £ a year per adult in treatment, holder sectors,
@@ -685,45 +686,57 @@ def _finding_title(finding: Finding, place: str) -> str | None:
 
 def _priorities(p: _Demo, agreed_on: dt.date, clock: _Clock) -> list[tuple[Priority, list]]:
     """The priorities the plan's actions belong to, with the commitments each one's actions
-    may deliver: the needs-assessment ones, then one for each strategy priority none of them
-    covers (raised from a finding not yet raised where one fits)."""
+    may deliver: the needs assessment's. While the plan is written, a partnership with fewer
+    than five whose priorities leave supply or treatment out raises one for it from a finding
+    of the assessment not raised before, where one fits; a partnership with none (no demo
+    partnership today) adds the three general ones. About one in five raises another
+    finding at a board after the plan was agreed: it has no action yet."""
     result = [(priority, PRIORITY_COMMITMENTS.get(priority.title,
                                                   GENERAL_PRIORITIES[TREATMENT][1]))
               for priority in p.priorities]
-    covered = {_theme(commitments[0]) for _priority, commitments in result}
-    drafted = agreed_on - _days(60)
-    for theme in (SUPPLY, TREATMENT, DEMAND):
-        if theme in covered:
-            continue
-        finding = next((f for f in p.findings if (title := _finding_title(f, p.place))
-                        and title in PRIORITY_COMMITMENTS
-                        and _theme(PRIORITY_COMMITMENTS[title][0]) == theme), None)
-        if finding is not None:
-            p.findings.remove(finding)
-            title = _finding_title(finding, p.place)
-            commitments = PRIORITY_COMMITMENTS[title]
-            description = f"Raised from the needs assessment: {finding.statement}"
-        else:
+    drafted = clock.at(agreed_on - _days(60), 20)
+    if not result:
+        for theme in (SUPPLY, TREATMENT, DEMAND):
             title, commitments = GENERAL_PRIORITIES[theme]
-            description = ("Added while the delivery plan was written, so that the plan "
-                           "covers all three of the national strategy's priorities.")
-        priority = Priority(id=p.ids.take(Priority), partnership=p.partnership, title=title,
-                            description=description, finding=finding, created_by=p.lead)
-        priority.created_at = clock.at(drafted, p.rng.randint(0, 400))
-        p.new_priorities.append(priority)
-        result.append((priority, commitments))
-    if p.rng.random() < 0.2:  # raised since the plan was agreed: no action yet
-        later = p.meeting_after(agreed_on + _days(30))
-        if later is not None:
-            title, description = LATER_PRIORITY
-            priority = Priority(id=p.ids.take(Priority), partnership=p.partnership, title=title,
-                                description=description.format(date=later.held_on),
-                                created_by=p.lead)
-            priority.created_at = clock.at(later.held_on, 300)
-            p.new_priorities.append(priority)
-    for priority in p.new_priorities:
-        priority._history_date, priority._history_user = priority.created_at, p.lead
+            result.append((_new_priority(
+                p, title, drafted, "Agreed while the delivery plan was written."), commitments))
+    covered = {_theme(commitments[0]) for _priority, commitments in result}
+    for theme in (SUPPLY, TREATMENT):
+        finding = next((f for f in p.findings if _theme_of_finding(f, p.place) == theme), None)
+        if theme in covered or finding is None or len(result) >= 5:
+            continue
+        title = _finding_title(finding, p.place)
+        result.append((_new_priority(p, title, drafted, _raised(finding), finding),
+                       PRIORITY_COMMITMENTS[title]))
+    later = p.meeting_after(agreed_on + _days(30))
+    spare = [f for f in p.findings if _finding_title(f, p.place)]
+    if later is not None and spare and len(result) < 5 and p.rng.random() < 0.3:
+        finding = p.rng.choice(spare)
+        _new_priority(p, _finding_title(finding, p.place), clock.at(later.held_on, 300),
+                      LATER_PRIORITY.format(date=later.held_on, finding=finding.statement),
+                      finding)
     return result
+
+
+def _theme_of_finding(finding: Finding, place: str) -> str | None:
+    title = _finding_title(finding, place)
+    return _theme(PRIORITY_COMMITMENTS[title][0]) if title in PRIORITY_COMMITMENTS else None
+
+
+def _raised(finding: Finding) -> str:
+    return f"Raised from the needs assessment: {finding.statement}"
+
+
+def _new_priority(p: _Demo, title: str, at: dt.datetime, description: str,
+                  finding: Finding | None = None) -> Priority:
+    if finding is not None:
+        p.findings.remove(finding)
+    priority = Priority(id=p.ids.take(Priority), partnership=p.partnership, title=title,
+                        description=description, finding=finding, created_by=p.lead,
+                        created_at=at)
+    priority._history_date, priority._history_user = at, p.lead
+    p.new_priorities.append(priority)
+    return priority
 
 
 # --- funding
@@ -1248,13 +1261,28 @@ def _framework(p: _Demo, meeting: Meeting, clock: _Clock) -> None:
     others = [k for k in usable if k != "numbers_in_treatment"]
     keys = ([k for k in usable if k == "numbers_in_treatment"]
             + rng.sample(others, min(len(others), rng.randint(2, 4))))
-    # Alternately on and off track, from a random start, so that every partnership with two
-    # or more metrics has both.
-    first = rng.random() < 0.5
-    for n, key in enumerate(keys):
+    # On track for some metrics and off for others: the metrics whose latest figure can lie
+    # on one side only take that side, the others the side so far less taken (from a random
+    # one), so that each partnership whose figures allow both has both.
+    choices = []
+    for key in keys:
         baseline, latest = usable[key]
-        points, notes = _targets(key, baseline, latest, on_track=(n % 2 == 0) == first,
-                                 trajectory=rng.random() < 0.5)
+        trajectory = rng.random() < 0.5
+        can = {side for side in (True, False)
+               if _targets(key, baseline, latest, side, trajectory)[2] == side}
+        choices.append((key, trajectory, can))
+    sides = Counter(next(iter(can)) for _key, _trajectory, can in choices if len(can) == 1)
+    first = rng.random() < 0.5
+    wanted = {}
+    for key, _trajectory, can in choices:
+        if len(can) == 1:
+            wanted[key] = next(iter(can))
+        else:
+            wanted[key] = first if sides[True] == sides[False] else sides[True] < sides[False]
+            sides[wanted[key]] += 1
+    for key, trajectory, _can in choices:
+        baseline, latest = usable[key]
+        points, notes, _on = _targets(key, baseline, latest, wanted[key], trajectory)
         row = FrameworkMetric(
             id=p.ids.take(FrameworkMetric),
             partnership=p.partnership, metric_id=p.metric_ids[key], owner=p.data_lead,
@@ -1284,7 +1312,7 @@ def trajectory_value(baseline_end: dt.date, baseline_value: float,
 
 
 def _targets(key: str, baseline, latest, on_track: bool, trajectory: bool
-             ) -> tuple[list[TargetPoint], str]:
+             ) -> tuple[list[TargetPoint], str, bool]:
     """A target for March 2027 (December 2026 for the three-year pooled deaths) as a round
     percentage better than the baseline, with a trajectory point each March (December) of
     the plan's years on the straight line from the baseline to it (``trajectory``) or
@@ -1297,7 +1325,8 @@ def _targets(key: str, baseline, latest, on_track: bool, trajectory: bool
     that leaves it on track, or the least ambitious that leaves it off track; when no
     percentage gives the wanted side, the other one. So the progress computation (latest
     actual against the straight-line trajectory) finds about half the demo's framework
-    metrics on track and half off track."""
+    metrics on track and half off track. Returns the target points, a note saying what the
+    target is, and whether the latest figure is on track."""
     name, direction = FRAMEWORK[key]
     month = 12 if baseline.period_end.month == 12 else 3
     ends = [dt.date(year, month, 31) for year in range(2025, 2028)
@@ -1339,7 +1368,8 @@ def _targets(key: str, baseline, latest, on_track: bool, trajectory: bool
     notes = (f"Target for {name}: {shown(points[-1][1])} by {ends[-1]:%B %Y}, {percent}% "
              f"{word} than the {baseline.period_label} baseline of {shown(baseline.value)}"
              + (", with a yearly trajectory." if trajectory else "."))
-    return [TargetPoint(period_end=end, value=value) for end, value in points], notes
+    return ([TargetPoint(period_end=end, value=value) for end, value in points], notes,
+            margin(percent) > 0)
 
 
 # --- risks and disagreements
