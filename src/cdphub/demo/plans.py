@@ -581,18 +581,20 @@ def _partnerships(partnerships: list[Partnership], today: dt.date, write: _Write
     organisations: dict[int, dict[str, Organisation]] = defaultdict(dict)
     people: dict[int, dict[int, list[Person]]] = defaultdict(lambda: defaultdict(list))
     holders: dict[tuple[int, str], Person] = {}
+    persons = {person.pk: person for person in Person.objects.filter(
+        partnership_id__in=ids).select_related("organisation", "user")}
     appointments = (Appointment.objects.filter(partnership_id__in=ids, start_date__lte=today)
                     .filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
-                    .select_related("person__organisation", "person__user")
-                    .order_by("partnership_id", "start_date", "pk"))
-    for appointment in appointments:
-        person, pid = appointment.person, appointment.partnership_id
-        if person.partnership_id != pid:
+                    .order_by("partnership_id", "start_date", "pk")
+                    .values_list("partnership_id", "person_id", "position", "sector"))
+    for pid, person_id, position, sector in appointments:
+        person = persons.get(person_id)
+        if person is None or person.partnership_id != pid:
             continue
-        holders.setdefault((pid, appointment.position), person)
+        holders.setdefault((pid, position), person)
         if person.organisation is None:
             continue
-        organisations[pid].setdefault(appointment.sector, person.organisation)
+        organisations[pid].setdefault(sector, person.organisation)
         if person not in people[pid][person.organisation_id]:
             people[pid][person.organisation_id].append(person)
     meetings: dict[int, list[Meeting]] = defaultdict(list)
@@ -645,13 +647,14 @@ def _partnerships(partnerships: list[Partnership], today: dt.date, write: _Write
 
 def _figures(partnerships: list[Partnership]) -> dict[int, dict[str, list]]:
     """Each partnership's published figures (all people: no breakdown; shown ones only) for
-    the framework's metrics, oldest first. One query for all: ``for_partnership_page`` holds
-    every partnership's figures of the national metrics, and only national metrics are
-    asked for."""
+    the framework's metrics, from two years before the baseline year, oldest first. One
+    query for all: ``for_partnership_page`` holds every partnership's figures of the
+    national metrics, and only national metrics are asked for."""
     result: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     rows = (Figures.for_partnership_page(partnerships[0])
             .filter(partnership_id__in=[p.pk for p in partnerships], breakdown="",
-                    metric__key__in=list(FRAMEWORK), metric__partnership__isnull=True)
+                    metric__key__in=list(FRAMEWORK), metric__partnership__isnull=True,
+                    period_end__gt=BASELINE_BY - dt.timedelta(days=730))
             .shown_only().order_by("partnership_id", "metric__key", "period_end"))
     for figure in rows:
         result[figure.partnership_id][figure.metric_key].append(figure)
@@ -1157,14 +1160,15 @@ def _text(status: str, row: PlanAction, rng: random.Random,
         lead=row.lead_organisation.name, milestone=names[0].lower(), next=names[-1].lower())
 
 
-def _active(action: _Action, quarter: Quarter) -> bool:
-    """``plans.active_in`` for a row not saved yet."""
+def _active(action: _Action, start: dt.date, end: dt.date) -> bool:
+    """``plans.active_in`` for a row not saved yet, in the quarter from ``start`` to
+    ``end``."""
     row = action.row
-    if row.starts_on > quarter.end:
+    if row.starts_on > end:
         return False
-    if action.dropped_on is not None and action.dropped_on < quarter.end:
+    if action.dropped_on is not None and action.dropped_on < end:
         return False
-    return not (row.completed_on is not None and row.completed_on < quarter.start)
+    return not (row.completed_on is not None and row.completed_on < start)
 
 
 def _updates(p: _Demo, plan: Plan, quarters: list[Quarter], clock: _Clock) -> None:
@@ -1173,11 +1177,13 @@ def _updates(p: _Demo, plan: Plan, quarters: list[Quarter], clock: _Clock) -> No
     rng, today = p.rng, p.today
     latest = quarters[-1]
     due_now = today <= latest.deadline(plan.update_due_days)
+    spans = [(q, q.start, q.end) for q in quarters]
     current = [a for a in p.actions if a.row.plan is plan]
     for action in current:
         row = action.row
-        action.asked = [q for q in quarters if _active(action, q) and plan.agreed_on <= q.end
-                        and row.created_at.date() <= q.end]
+        added = row.created_at.date()
+        action.asked = [q for q, start, end in spans if _active(action, start, end)
+                        and plan.agreed_on <= end and added <= end]
         final = STATUS.AT_RISK if row.withdrawn_at is not None else row.status
         action.trajectory = _trajectory(final, rng, len(action.asked))
     # The latest quarter's missing updates: about half while they are still due, one to
@@ -1200,12 +1206,13 @@ def _record(p: _Demo, action: _Action, plan: Plan, latest: Quarter, missing: boo
     for quarter, status in zip(action.asked, action.trajectory, strict=True):
         if quarter == latest and missing:
             continue
-        last_day = min(today - _days(1), quarter.deadline(plan.update_due_days) + _days(5))
+        end = quarter.end
+        last_day = min(today - _days(1), end + _days(plan.update_due_days + 5))
         if quarter == latest and due_now:
             last_day = today - _days(1)
-        if last_day <= quarter.end:
+        if last_day <= end:
             continue  # the quarter ended yesterday: nothing recorded yet
-        at = clock.at(_date(rng, quarter.end + _days(1), last_day), rng.randint(0, 470))
+        at = clock.at(_date(rng, end + _days(1), last_day), rng.randint(0, 470))
         update = _row(QuarterlyUpdate, id=p.ids.take(QuarterlyUpdate), action_id=row.pk,
                                  quarter_start=quarter.start, status=status,
                                  text=_text(status, row, rng, action.milestones),
@@ -1342,12 +1349,14 @@ def _targets(key: str, baseline, latest, on_track: bool, trajectory: bool
             result.append((end, float(round(value)) if whole else round(value, 1)))
         return result
 
-    def margin(percent: int) -> float:
-        expected = trajectory_value(baseline.period_end, baseline.value, points_for(percent),
-                                    latest.period_end)
-        return direction * (latest.value - expected) / abs(baseline.value)
-
     options = list(range(5, 45, 5))
+    margins = {pc: direction * (latest.value - trajectory_value(
+        baseline.period_end, baseline.value, points_for(pc), latest.period_end))
+        / abs(baseline.value) for pc in options}
+
+    def margin(percent: int) -> float:
+        return margins[percent]
+
     on = [pc for pc in options if margin(pc) >= MARGIN]
     off = [pc for pc in options if margin(pc) <= -MARGIN]
     if on and (on_track or not off):
