@@ -631,7 +631,7 @@ def _partnerships(partnerships: list[Partnership], today: dt.date, write: _Write
         if not organisations[pid] or not meetings[pid]:
             continue  # nobody appointed, or no meeting to agree a plan at
         lead_person = holders.get((pid, Position.PARTNERSHIP_LEAD))
-        treated = figures[pid].get("numbers_in_treatment")
+        treated = [f for f in figures[pid].get("numbers_in_treatment", []) if f.value]
         result.append(_Demo(
             partnership=partnership, rng=_rng(partnership), today=today,
             organisations=organisations[pid], people=people[pid],
@@ -646,8 +646,9 @@ def _partnerships(partnerships: list[Partnership], today: dt.date, write: _Write
 
 
 def _figures(partnerships: list[Partnership]) -> dict[int, dict[str, list]]:
-    """Each partnership's published figures (all people: no breakdown; shown ones only) for
-    the framework's metrics, from two years before the baseline year, oldest first. One
+    """Each partnership's published figures (all people: no breakdown; a hidden one with no
+    value) for the framework's metrics, from two years before the baseline year, oldest
+    first, as the framework's progress reads them (``planning.performance.series``). One
     query for all: ``for_partnership_page`` holds every partnership's figures of the
     national metrics, and only national metrics are asked for."""
     result: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
@@ -655,7 +656,7 @@ def _figures(partnerships: list[Partnership]) -> dict[int, dict[str, list]]:
             .filter(partnership_id__in=[p.pk for p in partnerships], breakdown="",
                     metric__key__in=list(FRAMEWORK), metric__partnership__isnull=True,
                     period_end__gt=BASELINE_BY - dt.timedelta(days=730))
-            .shown_only().order_by("partnership_id", "metric__key", "period_end"))
+            .order_by("partnership_id", "metric__key", "period_end", "period_start"))
     for figure in rows:
         result[figure.partnership_id][figure.metric_key].append(figure)
     return result
@@ -1261,9 +1262,10 @@ def _framework(p: _Demo, meeting: Meeting, clock: _Clock) -> None:
     at = clock.at(meeting.held_on, 435)
     usable = {}
     for key in FRAMEWORK:
+        # A baseline shown, and the latest figure (the one progress is judged on) too.
         series = p.figures.get(key, [])
-        base = [f for f in series if f.period_end <= BASELINE_BY]
-        if base and series[-1].period_end > base[-1].period_end and base[-1].value:
+        base = [f for f in series if f.period_end <= BASELINE_BY and f.value]
+        if base and series[-1].period_end > base[-1].period_end and series[-1].value:
             usable[key] = (base[-1], series[-1])
     others = [k for k in usable if k != "numbers_in_treatment"]
     keys = ([k for k in usable if k == "numbers_in_treatment"]
