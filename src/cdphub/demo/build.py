@@ -23,6 +23,7 @@ from cdphub.core.clock import today
 from cdphub.demo.governance import build_governance_demo
 from cdphub.demo.outcomes import build_outcomes_demo, load_newest_periods
 from cdphub.demo.planning import build_planning_demo
+from cdphub.demo.plans import build_plans_demo
 from cdphub.demo.register import build_register_demo
 from cdphub.framework import guidance
 from cdphub.geography.loader import DATA_DIR, load_geography
@@ -266,6 +267,11 @@ def _build_demo(step: Callable[[str], None]) -> dict[str, int]:
     # them; the signed-off assessments keep the figures they froze.
     step("outcomes data: the newest deaths figures")
     load_newest_periods(today(), NEWEST_LATER)
+
+    # Last: the performance frameworks' baselines and targets are set against all the
+    # figures the outcomes pages show.
+    step("delivery plans")
+    build_plans_demo(today())
     return {
         "areas": Area.objects.count(),
         "partnerships": Partnership.objects.count(),

@@ -261,7 +261,9 @@ def _milestones(rng, partnership, index, today) -> tuple[list[MilestoneCompletio
     partnerships are up to date; every 7th missed its latest progress report, every 11th has
     not refreshed its needs assessment after three years. The 2022 needs assessment is a
     completion here; the refresh is an assessment signed off in cdphub (``demo/planning.py``,
-    whose sign-off records the completion)."""
+    whose sign-off records the completion). Likewise the 2022 delivery plan is a completion
+    here, but the 2025 plans (and Greater Manchester's 2022 one) are plans agreed in cdphub
+    (``demo/plans.py``, whose agreement records the completion)."""
     items = []
 
     def done(key, date, evidence):
@@ -279,10 +281,12 @@ def _milestones(rng, partnership, index, today) -> tuple[list[MilestoneCompletio
         refresh = _date(rng, "2025-06-01", "2025-10-30")
     plan = _date(rng, "2022-11-20", "2022-12-22") if not late else _date(
         rng, "2023-02-01", "2023-04-30")
-    done("delivery_plan", plan, "Local drugs strategy delivery plan 2023 to 2025")
+    # The plans agreed in cdphub record their own completions (demo/plans.py): every
+    # partnership's 2025 plan, and Greater Manchester's 2022 one.
+    if partnership.name != "Greater Manchester Combating Drugs Partnership":
+        done("delivery_plan", plan, "Local drugs strategy delivery plan 2023 to 2025")
     if index % 11 != 6:
-        done("delivery_plan", _date(rng, "2025-09-01", "2025-12-15"),
-             "Local drugs strategy delivery plan 2026 to 2028")
+        _date(rng, "2025-09-01", "2025-12-15")  # drawn as before: the dates after stay
     done("performance_framework", plan + dt.timedelta(days=rng.randint(0, 45)),
          "Local performance framework agreed at the partnership board")
     for year in range(2023, today.year + 1):

@@ -1,5 +1,6 @@
 """``cdphub demo``: migrate, then load reference data and the synthetic demo data."""
 
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -37,7 +38,14 @@ class Command(BaseCommand):
             if reset and not sqlite_file:
                 status.update("Emptying the database…")
                 call_command("flush", interactive=False, verbosity=0)
-            counts = build_demo(step=lambda what: status.update(f"Loading {what}…"))
+            timer = _StepTimer(console)
+
+            def step(what: str) -> None:
+                timer.start(what)
+                status.update(f"Loading {what}…")
+
+            counts = build_demo(step=step)
+            timer.start(None)
         console.print(f"[green]Demo ready[/green]: {counts['areas']} areas, "
                       f"{counts['partnerships']} partnerships, {counts['accounts']} accounts.")
         console.print(f"Sign in with any of these (password [bold]{DEMO_PASSWORD}[/bold]):")
@@ -45,3 +53,18 @@ class Command(BaseCommand):
             console.print(f"  {account.email:32} {account.role}")
         console.print(f"Two-factor secret for the central, SRO and lead accounts: "
                       f"[bold]{DEMO_TOTP_SECRET}[/bold] (./dev totp prints the current code)")
+
+
+class _StepTimer:
+    """Prints how long each step of the build took, as the next one starts."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.current: str | None = None
+        self.started = 0.0
+
+    def start(self, what: str | None) -> None:
+        now = time.perf_counter()
+        if self.current is not None:
+            self.console.print(f"  {self.current}: {now - self.started:.1f} s")
+        self.current, self.started = what, now
