@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from cdphub.demo.build import DEMO_PASSWORD, DEMO_TOTP_SECRET
+from tests.functional.plan_demo import without_plan_demo
 
 GM = "/partnerships/greater-manchester"
 
@@ -21,11 +22,10 @@ def fill_date(page, legend: str, day: dt.date) -> None:
 
 
 def test_a_member_keeps_the_funding_register(web, demo):
-    from cdphub.partnerships.models import Partnership
     from cdphub.planning.models import FundingStream
     from tests.planning.registers_plan_data import plan_of, stream_of
 
-    gm = Partnership.objects.get(slug="greater-manchester")
+    gm = without_plan_demo()
     web.sign_in("member@example.org", DEMO_PASSWORD)
     page = web.page
     web.goto(f"{GM}/plan/funding/")
@@ -105,10 +105,9 @@ def test_a_member_logs_a_risk_and_sees_it_on_the_grid(web, demo):
 
 
 def test_a_central_administrator_reads_every_partnerships_plan(web, demo):
-    from cdphub.partnerships.models import Partnership
     from tests.planning.registers_plan_data import plan_of
 
-    gm = Partnership.objects.get(slug="greater-manchester")
+    gm = without_plan_demo()
     plan_of(gm, actions=[(["treatment_services"], "off_track"),
                          (["treatment_services"], "on_track")])
     web.sign_in("central.admin@example.org", DEMO_PASSWORD, totp_secret=DEMO_TOTP_SECRET)

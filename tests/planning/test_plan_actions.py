@@ -336,3 +336,21 @@ def test_a_milestone_with_a_bad_value_is_refused(world, cast, title, due_on, don
                                    by=world.member_a)
     assert raised.value.field == field
     assert not ActionMilestone.objects.exists()
+
+
+def test_what_an_action_names_cannot_be_deleted_but_goes_with_its_partnership(world, cast):
+    from django.db.models import RestrictedError
+
+    from cdphub.partnerships.models import Partnership, Person
+
+    action = an_action(a_plan(world.partnership_a), cast)
+    with pytest.raises(RestrictedError):
+        cast.priority.delete()
+    with pytest.raises(RestrictedError):
+        cast.person.delete()
+    assert PlanAction.objects.filter(pk=action.pk).exists()
+
+    world.partnership_a.delete()
+    assert not Partnership.objects.filter(pk=world.partnership_a.pk).exists()
+    assert not PlanAction.objects.filter(pk=action.pk).exists()
+    assert not Person.objects.filter(pk=cast.person.pk).exists()

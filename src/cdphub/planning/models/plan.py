@@ -16,6 +16,10 @@
 * ``FrameworkMetric`` and ``TargetPoint``: the local performance framework: a metric (national
   or the partnership's own local metric) with a frozen baseline and a target or trajectory.
 * ``Risk``: the risks and disagreements log.
+
+Records a plan names (a priority, a person, a funding stream, a metric, an organisation) are
+held with RESTRICT, not PROTECT: none can be deleted while something of the plan names it,
+yet deleting the whole partnership deletes them together.
 """
 
 from __future__ import annotations
@@ -130,7 +134,7 @@ class FundingStream(models.Model):
     amount = models.DecimalField("amount (£)", max_digits=14, decimal_places=2)
     starts_on = models.DateField("start of the funding period")
     ends_on = models.DateField("end of the funding period")
-    holder = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+",
+    holder = models.ForeignKey(Organisation, on_delete=models.RESTRICT, related_name="+",
                                verbose_name="holding organisation")
     arrangement = models.CharField(max_length=20, choices=Arrangement.choices,
                                    default=Arrangement.ALIGNED)
@@ -164,19 +168,19 @@ class PlanAction(models.Model):
                 Status.COMPLETE)
 
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="actions")
-    priority = models.ForeignKey(Priority, on_delete=models.PROTECT, related_name="actions")
+    priority = models.ForeignKey(Priority, on_delete=models.RESTRICT, related_name="actions")
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     #: Keys of ``guidance().commitments`` (Box 6), at least one.
     commitments = models.JSONField(default=list)
-    lead_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
+    lead_organisation = models.ForeignKey(Organisation, on_delete=models.RESTRICT,
                                           related_name="+")
-    owner = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="plan_actions",
+    owner = models.ForeignKey(Person, on_delete=models.RESTRICT, related_name="plan_actions",
                               help_text="The named person who records the quarterly updates.")
     starts_on = models.DateField("start date")
     due_on = models.DateField("due date")
     funding_stream = models.ForeignKey(FundingStream, null=True, blank=True,
-                                       on_delete=models.PROTECT, related_name="actions")
+                                       on_delete=models.RESTRICT, related_name="actions")
     metrics = models.ManyToManyField("outcomes.Metric", blank=True, related_name="+",
                                      help_text="The metrics the action is meant to move.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
@@ -293,8 +297,8 @@ class FrameworkMetric(models.Model):
 
     partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE,
                                     related_name="framework_metrics")
-    metric = models.ForeignKey("outcomes.Metric", on_delete=models.PROTECT, related_name="+")
-    owner = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
+    metric = models.ForeignKey("outcomes.Metric", on_delete=models.RESTRICT, related_name="+")
+    owner = models.ForeignKey(Person, null=True, blank=True, on_delete=models.RESTRICT,
                               related_name="+")
     frequency = models.CharField("reporting frequency", max_length=20,
                                  choices=Frequency.choices, default=Frequency.QUARTERLY)
@@ -356,7 +360,7 @@ class Risk(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.RISK)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
-    owner = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
+    owner = models.ForeignKey(Person, null=True, blank=True, on_delete=models.RESTRICT,
                               related_name="+")
     likelihood = models.PositiveSmallIntegerField(help_text="1 (rare) to 5 (almost certain)")
     impact = models.PositiveSmallIntegerField(help_text="1 (negligible) to 5 (severe)")
