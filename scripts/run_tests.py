@@ -104,15 +104,15 @@ def main() -> int:
     if args:  # chosen tests: SQLite (with any browser tests among them) and PostgreSQL
         runs = [Pass("SQLite", {"DATABASE_URL": ""}, args), postgres]
     else:  # the whole suite: the browser tests (on SQLite) in a pass of their own, with the
-        # API and statistics tests (on SQLite) to even out the passes' lengths, so that the two
-        # cores share the work rather than one waiting for the longest pass
+        # API, statistics and planning tests (on SQLite) to even out the passes' lengths, so
+        # that the two cores share the work rather than one waiting for the longest pass
         # Both SQLite passes use the demo: the first to need it builds it once for both
         # (tests/shared_demo.py).
-        moved = ["tests/api", "tests/stats"]
+        moved = ["tests/api", "tests/stats", "tests/planning"]
         shared = {"DATABASE_URL": "", "CDPHUB_TEST_DEMO_FILE": str(scratch / "demo.sqlite3")}
         runs = [Pass("SQLite", shared,
                      ["-m", "not browser", *(f"--ignore={path}" for path in moved)]),
-                Pass("SQLite: browser, API, statistics", shared,
+                Pass("SQLite: browser, API, statistics, planning", shared,
                      ["tests/functional", *moved]), postgres]
     started = time.monotonic()
     finished: queue.Queue[Pass] = queue.Queue()
