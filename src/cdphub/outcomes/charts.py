@@ -511,6 +511,26 @@ def _layer(name: str, values: list[dict], mark: dict, encoding: dict) -> dict:
     return {"name": name, "data": {"values": values}, "mark": mark, "encoding": encoding}
 
 
+def _lines_layer(rows: list[dict], x: dict, unit: str, names: list[str], colours: list[str],
+                 dashes: list) -> tuple[dict, dict]:
+    """The colour encoding of the series and the layer of their lines (trend and trajectory
+    charts): a line per series, its legend on top, the value axis from zero."""
+    colour = {"field": "series", "type": "nominal", "scale": {"domain": names, "range": colours},
+              "legend": None}
+    legend = {"title": None, "orient": "top", "direction": "horizontal", "symbolType": "stroke",
+              "symbolSize": 400, "columnPadding": 24}
+    return colour, _layer("lines", rows, {"type": "line", "strokeWidth": 2.5,
+                                          "invalid": "break-paths-filter-domains"}, {
+        "x": x,
+        "y": {"field": "value", "type": "quantitative", "scale": {"zero": True, "nice": True},
+              "axis": {"title": _axis_title(unit), "grid": True, "tickCount": 6,
+                       "domain": False, "ticks": False, "labelPadding": 6}},
+        "color": {**colour, "legend": legend},
+        "strokeDash": {"field": "series", "type": "nominal",
+                       "scale": {"domain": names, "range": dashes}, "legend": None},
+    })
+
+
 def _trend_spec(series: Sequence[Series], unit: str) -> dict | None:
     """The Vega-Lite specification of a trend chart (None if no series has a value).
 
@@ -551,21 +571,8 @@ def _trend_spec(series: Sequence[Series], unit: str) -> dict | None:
          "axis": {"title": "Period", "labelAngle": -45 if crowded else 0,
                   "labelAlign": "right" if crowded else "center", "labelOverlap": False,
                   "grid": False}}
-    y_scale = {"zero": True, "nice": True}
-    colour = {"field": "series", "type": "nominal", "scale": {"domain": names, "range": colours},
-              "legend": None}
-    legend = {"title": None, "orient": "top", "direction": "horizontal", "symbolType": "stroke",
-              "symbolSize": 400, "columnPadding": 24}
-    layers = [_layer("lines", rows, {"type": "line", "strokeWidth": 2.5,
-                                      "invalid": "break-paths-filter-domains"}, {
-        "x": x,
-        "y": {"field": "value", "type": "quantitative", "scale": y_scale,
-              "axis": {"title": _axis_title(unit), "grid": True, "tickCount": 6,
-                       "domain": False, "ticks": False, "labelPadding": 6}},
-        "color": {**colour, "legend": legend},
-        "strokeDash": {"field": "series", "type": "nominal",
-                       "scale": {"domain": names, "range": dashes}, "legend": None},
-    })]
+    colour, lines_layer = _lines_layer(rows, x, unit, names, colours, dashes)
+    layers = [lines_layer]
     if limits:
         layers.append(_layer("errorbars", limits, {"type": "rule", "strokeWidth": 1.5}, {
             "x": x, "y": {"field": "lower", "type": "quantitative"}, "y2": {"field": "upper"},
@@ -636,21 +643,8 @@ def _trajectory_spec(actuals: Sequence[DatedPoint], trajectory: Sequence[DatedPo
                   "grid": False,
                   # ticks on the dates drawn (the ends of periods, the targets' dates)
                   "values": sorted({when(p) for p in (*drawn_actuals, *drawn_path)})}}
-    y_scale = {"zero": True, "nice": True}
-    colour = {"field": "series", "type": "nominal", "scale": {"domain": names, "range": colours},
-              "legend": None}
-    legend = {"title": None, "orient": "top", "direction": "horizontal", "symbolType": "stroke",
-              "symbolSize": 400, "columnPadding": 24}
-    layers = [_layer("lines", lines, {"type": "line", "strokeWidth": 2.5,
-                                       "invalid": "break-paths-filter-domains"}, {
-        "x": x,
-        "y": {"field": "value", "type": "quantitative", "scale": y_scale,
-              "axis": {"title": _axis_title(unit), "grid": True, "tickCount": 6,
-                       "domain": False, "ticks": False, "labelPadding": 6}},
-        "color": {**colour, "legend": legend},
-        "strokeDash": {"field": "series", "type": "nominal",
-                       "scale": {"domain": names, "range": dashes}, "legend": None},
-    })]
+    _colour, lines_layer = _lines_layer(lines, x, unit, names, colours, dashes)
+    layers = [lines_layer]
     if limits:
         layers.append(_layer("errorbars", limits, {"type": "rule", "strokeWidth": 1.5,
                                                     "color": FOCUS_COLOURS[0]}, {

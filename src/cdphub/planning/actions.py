@@ -21,6 +21,7 @@ from cdphub.partnerships.changesets import change_set
 from cdphub.partnerships.models import Meeting, MilestoneCompletion, Partnership
 
 from . import figures
+from .agreement import meeting_problem
 from .models import Assessment, Evidence, Finding, Priority, SectionNarrative
 
 MILESTONE = "needs_assessment"
@@ -151,14 +152,9 @@ def agree(*, assessment: Assessment, meeting: Meeting, by) -> Assessment:
     """The partnership agreed the draft at ``meeting`` (a meeting of the same partnership,
     not withdrawn, not in the future)."""
     _editable(assessment)
-    if meeting.partnership_id != assessment.partnership_id:
-        raise AssessmentError("Choose a meeting of this partnership.", "meeting")
-    if meeting.is_withdrawn:
-        raise AssessmentError("That meeting was withdrawn: choose the meeting that agreed the "
-                              "assessment.", "meeting")
-    if meeting.held_on > clock.today():
-        raise AssessmentError(f"That meeting is on {meeting.held_on:%-d %B %Y}, in the future: "
-                              "record the agreement once the meeting has been held.", "meeting")
+    problem = meeting_problem(meeting, assessment.partnership_id, "the assessment")
+    if problem:
+        raise AssessmentError(problem, "meeting")
     with change_set(by=by):
         assessment.status = Assessment.Status.AGREED
         assessment.agreed_at_meeting = meeting

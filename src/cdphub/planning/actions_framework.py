@@ -21,13 +21,13 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from cdphub.core import clock
 from cdphub.outcomes.models import Metric
 from cdphub.partnerships.changesets import change_set
 from cdphub.partnerships.models import Meeting, MilestoneCompletion, Partnership, Person
 
 from . import performance
 from .actions_plan import PlanError
+from .agreement import meeting_problem
 from .models import FrameworkMetric, TargetPoint
 
 MILESTONE = "performance_framework"
@@ -211,14 +211,9 @@ def agree_framework(*, partnership: Partnership, meeting: Meeting, by) -> Milest
     """The partnership agreed its performance framework at ``meeting`` (its own, not
     withdrawn, held by today): the milestone "Agree a local performance framework" is recorded
     as done on the meeting's date. Refused while no metric of the framework has a target."""
-    if meeting is None or meeting.partnership_id != partnership.pk:
-        raise PlanError("Choose a meeting of this partnership.", "meeting")
-    if meeting.is_withdrawn:
-        raise PlanError("That meeting was withdrawn: choose the meeting that agreed the "
-                        "framework.", "meeting")
-    if meeting.held_on > clock.today():
-        raise PlanError(f"That meeting is on {meeting.held_on:%-d %B %Y}, in the future: record "
-                        "the agreement once the meeting has been held.", "meeting")
+    problem = meeting_problem(meeting, partnership.pk, "the framework")
+    if problem:
+        raise PlanError(problem, "meeting")
     items = performance.live(partnership)
     with_targets = [i for i in items if i.targets.all()]
     if not with_targets:

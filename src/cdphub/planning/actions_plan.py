@@ -22,6 +22,7 @@ from cdphub.partnerships.changesets import change_set
 from cdphub.partnerships.models import Meeting, MilestoneCompletion, Partnership, Person
 
 from . import plans
+from .agreement import meeting_problem
 from .models import ActionMilestone, FundingStream, Plan, PlanAction, Priority, QuarterlyUpdate
 from .quarters import Quarter
 
@@ -119,14 +120,9 @@ def agree_plan(*, plan: Plan, meeting: Meeting, by) -> Plan:
     to the next plan."""
     if not plan.is_draft:
         raise PlanError("Only a draft plan can be agreed.")
-    if meeting.partnership_id != plan.partnership_id:
-        raise PlanError("Choose a meeting of this partnership.", "meeting")
-    if meeting.is_withdrawn:
-        raise PlanError("That meeting was withdrawn: choose the meeting that agreed the plan.",
-                        "meeting")
-    if meeting.held_on > clock.today():
-        raise PlanError(f"That meeting is on {meeting.held_on:%-d %B %Y}, in the future: "
-                        "record the agreement once the meeting has been held.", "meeting")
+    problem = meeting_problem(meeting, plan.partnership_id, "the plan")
+    if problem:
+        raise PlanError(problem, "meeting")
     if not plan.actions.filter(withdrawn_at__isnull=True).exists():
         raise PlanError("The plan has no actions yet: add the actions the partnership agreed "
                         "before recording its agreement.")
