@@ -169,6 +169,8 @@ def _factories():
         forms_signoff.FindingForm: lambda w, d: forms_signoff.FindingForm(
             d, partnership=w.partnership_a),
         forms_signoff.PriorityForm: lambda w, d: forms_signoff.PriorityForm(d),
+        forms_signoff.AgreedAtMeetingForm: lambda w, d: forms_signoff.AgreedAtMeetingForm(
+            d, partnership=w.partnership_a, on=ON),
         forms_signoff.AgreeForm: lambda w, d: forms_signoff.AgreeForm(
             d, partnership=w.partnership_a, on=ON),
         RegisterImportForm: lambda w, d: RegisterImportForm(d, {} if d is not None else None),

@@ -12,11 +12,11 @@ from django import forms
 from cdphub.core.forms import DateField, GovukForm
 from cdphub.outcomes.models import Metric
 from cdphub.outcomes.summary import with_unit
-from cdphub.partnerships.models import Meeting, Partnership, Person
+from cdphub.partnerships.models import Partnership, Person
 
 from . import performance
 from .actions_framework import TargetRow
-from .forms_signoff import MeetingChoiceField, agreeing_meetings
+from .forms_signoff import AgreedAtMeetingForm
 from .models import FrameworkMetric
 
 #: Blank rows offered below the targets already set, for new points.
@@ -167,17 +167,6 @@ class TargetsForm(GovukForm):
                 for n in self.rows if not data.get(f"remove_{n}")]
 
 
-class AgreeFrameworkForm(GovukForm):
-    meeting = MeetingChoiceField(
-        label="Which meeting agreed the performance framework?",
-        queryset=Meeting.objects.none(),
-        help_text="The partnership's meetings held by today, newest first. Record the meeting "
-                  "first if it is not listed.",
-        error_messages={"required": "Select the meeting that agreed the framework.",
-                        "invalid_choice": "Select one of this partnership's meetings held by "
-                                          "today."})
-
-    def __init__(self, *args, partnership: Partnership, on: dt.date, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["meeting"].queryset = agreeing_meetings(partnership, on)
+class AgreeFrameworkForm(AgreedAtMeetingForm):
+    what = "the performance framework"
 

@@ -22,7 +22,7 @@ from cdphub.partnerships.forms_governance import PersonChoiceField, people_in
 from cdphub.partnerships.models import Meeting, Organisation, Partnership, Person
 
 from . import plans
-from .forms_signoff import MeetingChoiceField, agreeing_meetings
+from .forms_signoff import AgreedAtMeetingForm, MeetingChoiceField
 from .models import FundingStream, Plan, PlanAction, Priority
 
 PLAN_YEARS = 3
@@ -86,18 +86,8 @@ class PlanEditForm(PlanForm):
                                     "reminded."})
 
 
-class PlanAgreeForm(GovukForm):
-    meeting = MeetingChoiceField(
-        label="Which meeting agreed the plan?", queryset=Meeting.objects.none(),
-        help_text="The partnership's meetings held by today, newest first. Record the meeting "
-                  "first if it is not listed.",
-        error_messages={"required": "Select the meeting that agreed the plan.",
-                        "invalid_choice": "Select one of this partnership's meetings held by "
-                                          "today."})
-
-    def __init__(self, *args, partnership: Partnership, on: dt.date, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["meeting"].queryset = agreeing_meetings(partnership, on)
+class PlanAgreeForm(AgreedAtMeetingForm):
+    what = "the plan"
 
 
 # --- actions --------------------------------------------------------------------------------

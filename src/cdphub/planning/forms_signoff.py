@@ -103,15 +103,27 @@ def agreeing_meetings(partnership: Partnership, on: dt.date):
         "-held_on", "-pk")
 
 
-class AgreeForm(GovukForm):
+class AgreedAtMeetingForm(GovukForm):
+    """Which meeting agreed ``what`` (the assessment, the plan, the framework): one of the
+    partnership's meetings that may have (``agreeing_meetings``)."""
+
+    what = "the assessment"
     meeting = MeetingChoiceField(
-        label="Which meeting agreed the assessment?", queryset=Meeting.objects.none(),
+        label="Which meeting agreed it?", queryset=Meeting.objects.none(),
         help_text="The partnership's meetings held by today, newest first. Record the meeting "
                   "first if it is not listed.",
-        error_messages={"required": "Select the meeting that agreed the assessment.",
+        error_messages={"required": "Select the meeting that agreed it.",
                         "invalid_choice": "Select one of this partnership's meetings held by "
                                           "today."})
 
     def __init__(self, *args, partnership: Partnership, on: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["meeting"].queryset = agreeing_meetings(partnership, on)
+        field = self.fields["meeting"]
+        field.label = f"Which meeting agreed {self.what}?"
+        field.error_messages = {**field.error_messages,
+                                "required": f"Select the meeting that agreed {self.what}."}
+        field.queryset = agreeing_meetings(partnership, on)
+
+
+class AgreeForm(AgreedAtMeetingForm):
+    what = "the assessment"
