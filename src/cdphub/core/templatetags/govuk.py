@@ -20,6 +20,15 @@ def govuk_date(value) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+@register.filter(is_safe=True)
+def page_title(title, service_name: str) -> str:
+    """The document title: the page's own title (the ``title`` block), then the service's,
+    joined by " – " ("Areas of England – Combating Drugs Partnerships – cdphub"); the
+    service's alone when the page gives none."""
+    title = " ".join(str(title).split())
+    return f"{title} – {service_name} – cdphub" if title else f"{service_name} – cdphub"
+
+
 @register.tag
 def scroll_region(parser, token):
     """A wide table or chart that scrolls sideways inside its own box, never the page
