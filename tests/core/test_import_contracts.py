@@ -49,6 +49,8 @@ def test_the_layers_run_from_config_down_to_core():
     assert layers["layers"] == [
         "config",
         "api | demo",
+        "public",
+        "reporting",
         "planning",
         "outcomes : partnerships",
         "accounts",
@@ -79,6 +81,13 @@ def test_domain_apps_may_not_import_each_others_views():
     # The apps above them (planning) may import neither app's views.
     assert set(contracts["planning-no-other-views"]["forbidden_modules"]) == (
         register_views | {"cdphub.outcomes.views", "cdphub.outcomes.views_dashboard"})
+    # Reporting and the public pages, above planning, import no views module of the apps below
+    # them (every one is listed), and the public pages not the report pages either.
+    below = {f"cdphub.{app}.{p.stem}" for app in ("partnerships", "outcomes", "planning")
+             for p in (ROOT / "src/cdphub" / app).glob("views*.py")}
+    assert set(contracts["reporting-no-other-views"]["forbidden_modules"]) == below
+    assert set(contracts["public-no-other-views"]["forbidden_modules"]) >= (
+        below | {"cdphub.reporting.views"})
 
 
 @pytest.fixture(scope="module")

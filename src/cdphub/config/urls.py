@@ -9,6 +9,8 @@ from cdphub.partnerships import urls_roles
 from cdphub.partnerships.views import home
 from cdphub.planning import urls as planning_urls
 from cdphub.planning import urls_national as planning_national_urls
+from cdphub.reporting import urls as reporting_urls
+from cdphub.reporting import urls_national as reporting_national_urls
 
 # Some pages keep the URL names they have always had but live in a higher layer than the app
 # that owns their namespace, which must not import that layer (see docs/architecture.md):
@@ -22,9 +24,13 @@ accounts_patterns = [*accounts_urls.urlpatterns, *urls_roles.urlpatterns]
 partnerships_patterns = [
     # every partnership's delivery plan (before the <slug> patterns; "plans" is reserved)
     path("plans/", include(planning_national_urls)),
+    # every partnership's progress reports: submissions and which are late ("reports" is
+    # reserved too)
+    path("reports/", include(reporting_national_urls)),
     *partnerships_urls.urlpatterns,
     path("<slug:slug>/outcomes/", include(outcomes_partnership_urls)),
     path("<slug:slug>/", include(planning_urls)),
+    path("<slug:slug>/", include(reporting_urls)),
 ]
 
 urlpatterns = [
@@ -33,6 +39,7 @@ urlpatterns = [
     path("areas/", include("cdphub.geography.urls")),
     path("partnerships/", include((partnerships_patterns, partnerships_urls.app_name))),
     path("outcomes/", include("cdphub.outcomes.urls")),
+    path("public/", include("cdphub.public.urls")),
     path("api/v1/", api.urls),
 ]
 

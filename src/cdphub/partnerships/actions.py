@@ -102,7 +102,7 @@ def _region_for(areas: list[Area]) -> Area:
 
 # Words used by the register's own URLs, never given to a partnership.
 RESERVED_SLUGS = {"new", "milestones", "footprint-changes", "register", "import", "export",
-                  "plans"}
+                  "plans", "reports"}
 
 
 def unique_slug(name: str) -> str:

@@ -195,6 +195,11 @@ class Person(models.Model):
     organisation = models.ForeignKey(Organisation, null=True, blank=True,
                                      on_delete=models.PROTECT, related_name="people")
     email = models.EmailField(blank=True)
+    #: The person agreed that their e-mail address appears on the partnership's public page
+    #: (otherwise the public page shows their name and role only).
+    email_public = models.BooleanField(
+        "show their e-mail address on the public page", default=False,
+        help_text="Only with the person's agreement.")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                              on_delete=models.SET_NULL, related_name="people")
     history = HistoricalRecords()
@@ -296,6 +301,10 @@ class TermsOfReference(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    #: Published on the partnership's public page (an agreed version only).
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="+")
     history = HistoricalRecords()
 
     class Meta:

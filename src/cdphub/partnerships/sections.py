@@ -9,6 +9,7 @@ SECTIONS = [
     ("outcomes", "Outcomes", "partnerships:outcomes"),
     ("needs_assessment", "Needs assessment", "partnerships:needs-assessment"),
     ("plan", "Delivery plan", "partnerships:plan"),
+    ("reports", "Progress reports", "partnerships:reports"),
     ("footprint", "Footprint", "partnerships:footprint"),
     ("people", "People and roles", "partnerships:people"),
     ("coverage", "Core membership", "partnerships:coverage"),

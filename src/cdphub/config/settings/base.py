@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "cdphub.accounts",
     "cdphub.partnerships",
     "cdphub.planning",
+    "cdphub.reporting",
+    "cdphub.public",
     "cdphub.api",
     "cdphub.demo",
 ]

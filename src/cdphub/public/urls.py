@@ -1,0 +1,6 @@
+"""The public pages under /public/: no sign-in, published documents and published national
+figures only."""
+
+app_name = "public"
+
+urlpatterns: list = []

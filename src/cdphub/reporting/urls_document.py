@@ -1,0 +1,3 @@
+"""urls_document"""
+
+urlpatterns: list = []

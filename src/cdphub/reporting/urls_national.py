@@ -1,0 +1,3 @@
+"""urls_national"""
+
+urlpatterns: list = []
