@@ -36,55 +36,22 @@ from collections.abc import Callable
 from django.utils import timezone
 
 from cdphub.framework import guidance
-from cdphub.partnerships import status
 from cdphub.partnerships.models import Partnership
 
+from . import sections_outcomes, sections_records
 from .models import NARRATIVE_SECTIONS, Report
+from .sections_common import SECTION_TITLES
 from .years import ReportingYear
 
 SCHEMA = 1
 
-#: Each generated section's key and title, in the order the report shows them.
-SECTION_TITLES = {
-    "requirements": "Requirements met",
-    "structure": "How the partnership is organised",
-    "needs_assessment": "What the needs assessment found",
-    "delivery_plan": "Progress against the delivery plan",
-    "performance_framework": "Local performance framework",
-    "outcomes": "National Combating Drugs Outcomes Framework",
-    "meetings": "Meetings and attendance",
-}
-
-
-def _sources(as_at: dt.date, records: list[str], loads: list[dict] | None = None) -> dict:
-    return {"as_at": as_at.isoformat(), "records": records, "loads": loads or []}
-
-
-def requirements(partnership: Partnership, year: ReportingYear, as_at: dt.date) -> dict:
-    """The guidance's milestones with the dates the partnership met them (up to the data
-    date)."""
-    occurrences = status.milestone_status(partnership, as_at)
-    rows = []
-    for occurrence in occurrences:
-        milestone = occurrence.milestone
-        rows.append({
-            "key": milestone.key,
-            "label": milestone.label,
-            "due_on": occurrence.due_on.isoformat(),
-            "status": occurrence.status,
-            "completed_on": (occurrence.completed_on.isoformat()
-                             if occurrence.completed_on else None),
-            "evidence": occurrence.evidence,
-        })
-    return {"key": "requirements", "title": SECTION_TITLES["requirements"],
-            "sources": _sources(as_at, ["Milestones recorded in the register"]),
-            "data": {"milestones": rows}}
-
-
 #: The builders of the generated sections, by key. ``build`` calls each with
 #: ``(partnership, year, as_at)``; a key with no builder yet is left out.
+#: ``sections_records`` builds the sections from the register and the planning records;
+#: ``sections_outcomes`` the outcomes framework table from the official figures.
 BUILDERS: dict[str, Callable[[Partnership, ReportingYear, dt.date], dict]] = {
-    "requirements": requirements,
+    **sections_records.BUILDERS,
+    **sections_outcomes.BUILDERS,
 }
 
 
