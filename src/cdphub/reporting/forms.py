@@ -48,14 +48,20 @@ class NarrativeForm(GovukForm):
     """One part of the narrative (``NARRATIVE_SECTIONS``); the foreword also has its
     signatory."""
 
+    #: What the field's error asks for when it is left empty.
+    MISSING = {"foreword": "Enter the foreword.", "vision": "Enter the partnership's vision.",
+               "highlights": "Enter the highlights of the year.",
+               "next_steps": "Enter the next steps."}
+
     text = forms.CharField(
-        label="Text", required=False, widget=forms.Textarea(attrs={"rows": 12}),
+        label="Text", widget=forms.Textarea(attrs={"rows": 12}),
         help_text="Plain text. Leave a blank line between paragraphs.")
 
     def __init__(self, *args, part: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.part = part
         self.fields["text"].label = NARRATIVE_SECTIONS[part]
+        self.fields["text"].error_messages["required"] = self.MISSING[part]
         if part == "foreword":
             self.fields["foreword_signatory"] = forms.CharField(
                 label="Who signs the foreword", required=False, max_length=200,
