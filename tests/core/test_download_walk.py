@@ -132,6 +132,9 @@ DOWNLOADS = {
         for fmt in ("csv", "xlsx")],
     "partnerships:national-plans-download": [
         ({"fmt": fmt}, "", (PARTNERSHIP,), (1,)) for fmt in ("csv", "xlsx")],
+    # Every partnership's progress reports by year (reporting/views_national.py).
+    "partnerships:national-reports-download": [
+        ({"fmt": fmt}, "", (PARTNERSHIP,), ()) for fmt in ("csv", "xlsx")],
     "partnerships:national-milestones?format=csv": [
         ({}, "?format=csv", (PARTNERSHIP, EVIDENCE), ())],
     "outcomes:load-report": [

@@ -124,6 +124,21 @@ def _updates_forms():
         d, quarters=quarters, today=ON)}
 
 
+def _reporting_forms():
+    """The progress report's forms (reporting/forms.py)."""
+    from cdphub.reporting import forms as reporting
+    from cdphub.reporting.years import ReportingYear
+
+    years = [ReportingYear(2023), ReportingYear(2022)]
+    return {
+        reporting.StartReportForm: lambda w, d: reporting.StartReportForm(
+            d, years=years, default=None, today=ON),
+        reporting.DataDateForm: lambda w, d: reporting.DataDateForm(d),
+        reporting.NarrativeForm: lambda w, d: reporting.NarrativeForm(d, part="foreword"),
+        reporting.CaseStudyForm: lambda w, d: reporting.CaseStudyForm(d),
+    }
+
+
 # How to make each form: (world, data) → form. A form found but missing here fails
 # test_every_form_is_checked, so that a new form is added and checked.
 def _factories():
@@ -186,6 +201,7 @@ def _factories():
         forms_assessment.SectionForm: lambda w, d: forms_assessment.SectionForm(
             d, section=guidance().assessment_section("crime")),
         **_updates_forms(),
+        **_reporting_forms(),
     }
 
 
