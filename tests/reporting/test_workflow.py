@@ -91,7 +91,7 @@ def test_submission_freezes_an_immutable_copy_and_records_the_milestone(world):
     assert submission.snapshot["narrative"]["foreword"] == "A good year."
     milestone = MilestoneCompletion.objects.get(partnership=world.partnership_a,
                                                 milestone_key="progress_report")
-    assert milestone.completed_on == dt.date.today() or milestone.completed_on
+    assert milestone.completed_on == TODAY and submission.submitted_at.date() == TODAY
     submission.html = "<p>changed</p>"
     with pytest.raises(ValidationError, match="never changes"):
         submission.save()

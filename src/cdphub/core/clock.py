@@ -13,3 +13,14 @@ def today() -> dt.date:
     if fixed:
         return dt.date.fromisoformat(str(fixed))
     return timezone.localdate()
+
+
+def now() -> dt.datetime:
+    """Now; on the fixed day when ``CDPHUB_TODAY`` moves time (at the real time of day), so a
+    timestamp and ``today()`` agree."""
+    moment = timezone.localtime()
+    fixed = getattr(settings, "CDPHUB_TODAY", None)
+    if fixed:
+        day = dt.date.fromisoformat(str(fixed))
+        moment = moment.replace(year=day.year, month=day.month, day=day.day)
+    return moment

@@ -14,7 +14,6 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from cdphub.core import clock
 from cdphub.partnerships.changesets import change_set
@@ -235,7 +234,7 @@ def sign_off(*, report: Report, by) -> Report:
         raise ReportError(" ".join(problems))
     with change_set(by=by):
         report.status = Report.Status.SIGNED_OFF
-        report.signed_off_at = timezone.now()
+        report.signed_off_at = clock.now()
         report.signed_off_by = by
         report.save()
     return report
@@ -259,7 +258,7 @@ def submit(*, report: Report, by) -> Submission:
                 or locked.signed_off_at != report.signed_off_at):
             raise ReportError("The report changed while it was being submitted: check it and "
                               "submit again.")
-        now = timezone.now()
+        now = clock.now()
         with change_set(by=by):
             submission = Submission.objects.create(
                 report=locked, version=locked.version, data_date=locked.data_date,
@@ -269,7 +268,7 @@ def submit(*, report: Report, by) -> Submission:
             locked.save()
             MilestoneCompletion.objects.create(
                 partnership=locked.partnership, milestone_key=MILESTONE,
-                completed_on=timezone.localdate(now),
+                completed_on=now.date(),
                 evidence=(f"Progress report {locked.reporting_year.label} (version "
                           f"{locked.version}) submitted to central government")[:300],
                 link=report_url(locked), recorded_by=by)
@@ -284,7 +283,7 @@ def publish(*, report: Report, by) -> Submission:
         raise ReportError("Only a submitted report can be published.")
     submission = report.submissions.get(version=report.version)
     with change_set(by=by):
-        submission.published_at = timezone.now()
+        submission.published_at = clock.now()
         submission.published_by = by
         submission.save(update_fields=["published_at", "published_by"])
         report.status = Report.Status.PUBLISHED
