@@ -104,8 +104,8 @@ def tor_detail(request, partnership: Partnership, slug: str, version: int):
         can_publish=request.user.has_perm(PUBLISH, partnership)))
 
 
-@require_POST
 @access(PUBLISH, load=_partnership)
+@require_POST
 def tor_publish(request, partnership: Partnership, slug: str, version: int):
     """Publish this version on the partnership's public page, or (``unpublish`` in the form)
     take it off. The SRO and leads only."""

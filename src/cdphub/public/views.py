@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from csp.decorators import csp_replace
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from cdphub.core.access import PUBLIC, access
@@ -108,8 +108,10 @@ def terms_document(request, slug: str, version: int):
 
     p = pages.partnership(slug)
     terms = pages.published_terms(p, version)
-    if terms is None or not terms.document:
-        raise Http404("No published document for that version.")
+    if terms is None:
+        raise Http404("No published terms of reference of that version.")
+    if not terms.document:  # published without a document: its summary is on the page
+        return redirect("public:partnership", slug)
     try:
         with terms.document.open("rb") as handle:
             content = handle.read()
