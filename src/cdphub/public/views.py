@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from cdphub.core.access import PUBLIC, access
-from cdphub.core.downloads import FORMATS, NUMBER, TEXT, About, Column, Table, table_response
+from cdphub.core.downloads import FLAG, FORMATS, NUMBER, About, Column, Table, table_response
 from cdphub.outcomes.downloads import (
     SYNTHETIC_COLUMN,
     comparison_words,
@@ -50,14 +50,15 @@ def index_download(request, fmt: str):
                  reverse("public:partnership", args=[r.partnership.slug]))}
             for r in pages.listing(query)]
     table = Table(
-        columns=[Column("partnership", "Partnership"), Column("partnership_code", "Code"),
+        columns=[Column("partnership", "Partnership"), Column("partnership_code", "Partnership code"),
                  Column("region", "Region"), Column("region_code", "Region code"),
                  Column("authorities", "Authorities covered"),
                  Column("authority_codes", "Area codes"), Column("page", "Public page")],
         rows=rows,
         about=About(title="Combating Drugs Partnerships and the authorities they cover",
                     source="cdphub partnership register",
-                    url=request.get_full_path().replace(f"download.{fmt}", ""),
+                    url=request.build_absolute_uri(
+                        request.get_full_path().replace(f"download.{fmt}", "")),
                     filters=[("Search", query)] if query else (),
                     licence="Open Government Licence v3.0"))
     return table_response(table, fmt, "combating-drugs-partnerships")
@@ -198,7 +199,7 @@ def metrics_download(request, slug: str, fmt: str):
             "area": row.area.name, "area_code": row.area.code, **period_cells(f),
             "value": f.value if shown else None,
             "decimals": 0 if row.metric.method == "count" else 1,
-            "hidden": "yes" if f is not None and not shown else "no",
+            "hidden": None if f is None else not shown,
             "england_value": eng.value if eng is not None else None,
             "comparison": comparison_words(f.comparison) if shown else "",
             "trend": trend_words(f.trend) if shown else "",
@@ -208,13 +209,14 @@ def metrics_download(request, slug: str, fmt: str):
         columns=[Column("metric", "Metric"), Column("unit", "Unit"), Column("source", "Source"),
                  Column("area", "Area"), Column("area_code", "Area code"), *period_columns(),
                  Column("value", "Value", NUMBER, decimals_key="decimals"),
-                 Column("hidden", "Hidden for small numbers", TEXT),
+                 Column("hidden", "Hidden for small numbers", FLAG),
                  Column("england_value", "England value", NUMBER, decimals_key="decimals"),
                  Column("comparison", "Compared with England"), Column("trend", "Trend"),
                  SYNTHETIC_COLUMN],
         rows=rows,
         about=figures_about(title=f"Headline metrics for the authorities of {p.name}",
-                            url=reverse("public:partnership", args=[slug]),
+                            url=request.build_absolute_uri(
+                                reverse("public:partnership", args=[slug])),
                             synthetic=synthetic))
     return table_response(table, fmt, f"{slug}-headline-metrics")
 
