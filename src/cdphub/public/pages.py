@@ -200,17 +200,22 @@ class MetricRow:
         return self.figure is not None and self.figure.value is None
 
 
-def headline_metrics(p: Partnership) -> list[MetricRow]:
+def headline_metrics(p: Partnership) -> tuple[list[MetricRow], list[Metric]]:
     """Each headline metric's latest published figure for each authority the partnership
-    covers, with England's for the same period. Read only through ``Figures.published()``:
-    national metrics for areas; no partnership-level figure, no local metric."""
+    covers (and, for metrics published for police force areas, their forces), with England's
+    for the same period; and the headline metrics with no figure for any of them. Read only
+    through ``Figures.published()``: national metrics for areas; no partnership-level figure,
+    no local metric. A hidden figure is a row whose value is None."""
     areas = authorities(p)
+    forces = list(Area.objects.filter(pk__in={a.police_force_area_id for a in areas
+                                              if a.police_force_area_id}).order_by("name"))
+    places = areas + forces
     metrics = list(Metric.objects.filter(kind="headline", partnership__isnull=True)
                    .order_by("order", "name"))
-    if not metrics or not areas:
-        return []
+    if not metrics or not places:
+        return [], metrics
     england = Area.objects.filter(code=ENGLAND_CODE).first()
-    wanted = [a.pk for a in areas] + ([england.pk] if england else [])
+    wanted = [a.pk for a in places] + ([england.pk] if england else [])
     figures = list(Figures.published().filter(metric__in=metrics, area__in=wanted,
                                               breakdown=""))
     latest: dict[tuple[int, int], Figure] = {}
@@ -221,16 +226,22 @@ def headline_metrics(p: Partnership) -> list[MetricRow]:
         if best is None or (f.period_end, f.period_start) > (best.period_end, best.period_start):
             latest[key] = f
         by_period[(f.metric_id, f.area_id, f.period_start, f.period_end)] = f
-    rows = []
+    rows, without = [], []
     for metric in metrics:
-        for area in areas:
+        found = False
+        for area in places:
             figure = latest.get((metric.pk, area.pk))
+            if figure is None:
+                continue
+            found = True
             eng = None
-            if figure is not None and england is not None:
+            if england is not None:
                 eng = by_period.get((metric.pk, england.pk, figure.period_start,
                                      figure.period_end))
             rows.append(MetricRow(metric, area, figure, eng))
-    return rows
+        if not found:
+            without.append(metric)
+    return rows, without
 
 
 def as_of(d: dt.date | None) -> str:

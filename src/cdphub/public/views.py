@@ -17,7 +17,7 @@ from cdphub.outcomes.downloads import (
     period_columns,
 )
 from cdphub.outcomes.downloads import about as figures_about
-from cdphub.outcomes.summary import with_unit
+from cdphub.outcomes.numbers import format_number
 from cdphub.planning.downloads_assessment import shown_as, trend_words
 
 from . import pages
@@ -69,17 +69,18 @@ def _figure_text(row) -> str:
         return "No figure published"
     if row.figure.value is None:
         return HIDDEN
-    return with_unit(row.figure.value, row.metric.method, row.metric.unit)
+    return format_number(row.figure.value, unit=row.metric.unit, method=row.metric.method)
 
 
 def _metric_rows(partnership):
     shown = []
-    for row in pages.headline_metrics(partnership):
+    rows, without = pages.headline_metrics(partnership)
+    for row in rows:
         eng = row.england
         shown.append({
             "row": row,
             "value": _figure_text(row),
-            "england": (with_unit(eng.value, row.metric.method, row.metric.unit)
+            "england": (format_number(eng.value, unit=row.metric.unit, method=row.metric.method)
                         if eng is not None and eng.value is not None else "–"),
             "comparison": (comparison_words(row.figure.comparison)
                            if row.figure is not None and row.figure.value is not None
@@ -87,19 +88,20 @@ def _metric_rows(partnership):
             "trend": (trend_words(row.figure.trend) or "No trend yet")
             if row.figure is not None and row.figure.value is not None else "–",
         })
-    return shown
+    return shown, without
 
 
 @access(PUBLIC)
 def partnership(request, slug: str):
     p = pages.partnership(slug)
     assessment = pages.published_assessment(p)
+    metrics, without = _metric_rows(p)
     return render(request, "public/partnership.html", {
         "partnership": p, "authorities": pages.authorities(p), "leaders": pages.leaders(p),
         "terms": pages.terms_summary(p), "assessment": assessment,
         "findings": pages.findings(assessment) if assessment else [],
         "plan": pages.plan_summary(p), "reports": pages.published_reports(p),
-        "metrics": _metric_rows(p),
+        "metrics": metrics, "metrics_without": without,
     })
 
 
@@ -190,7 +192,8 @@ def metrics_download(request, slug: str, fmt: str):
     p = pages.partnership(slug)
     rows = []
     synthetic = False
-    for row in pages.headline_metrics(p):
+    found, without = pages.headline_metrics(p)
+    for row in found:
         f, eng = row.figure, row.england
         shown = f is not None and f.value is not None
         synthetic = synthetic or bool(f and f.is_synthetic)
@@ -205,6 +208,9 @@ def metrics_download(request, slug: str, fmt: str):
             "trend": trend_words(f.trend) if shown else "",
             "synthetic": bool(f and f.is_synthetic),
         })
+    # The headline metrics with no figure for these areas: named, with empty cells, as the
+    # page names them.
+    rows += [{"metric": m.name, "unit": m.unit, "source": m.source} for m in without]
     table = Table(
         columns=[Column("metric", "Metric"), Column("unit", "Unit"), Column("source", "Source"),
                  Column("area", "Area"), Column("area_code", "Area code"), *period_columns(),
