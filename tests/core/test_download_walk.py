@@ -180,6 +180,11 @@ DOWNLOADS = {
     "partnerships:plan-updates-download": [
         ({"slug": _slug, "fmt": fmt}, "", (PARTNERSHIP, HOSTILE_ACTION, HOSTILE_UPDATE), ())
         for fmt in ("csv", "xlsx")],
+    # The public pages (tests/public/test_public_pages.py): the list of every partnership, and
+    # partnership A's headline metrics for its authority (the renamed national metric).
+    "public:index-download": [({"fmt": fmt}, "", (PARTNERSHIP,), ()) for fmt in ("csv", "xlsx")],
+    "public:metrics-download": [
+        ({"slug": _slug, "fmt": fmt}, "", (NATIONAL_METRIC,), ()) for fmt in ("csv", "xlsx")],
 }
 # URL names that sound like downloads but are pages.
 PAGES = {"partnerships:register-export"}

@@ -234,11 +234,13 @@ def check_sro(partnership: Partnership, sro_role: str) -> None:
 
 def find_or_create_person(*, partnership: Partnership, full_name: str, job_title: str = "",
                           organisation: str = "", email: str = "",
-                          sector: str = "other") -> Person:
+                          sector: str = "other", email_public: bool | None = None) -> Person:
     """The partnership's own record of someone: the person in this partnership with the same
     email address (updated with the name given, and the job title and organisation when
     given), or a new one. People of other partnerships are never matched, changed or shown:
-    someone in two partnerships has a record in each."""
+    someone in two partnerships has a record in each. ``email_public``: the person agreed that
+    their email address is shown on the public page (kept only with an address; None leaves
+    an existing person's choice as it is)."""
     full_name = full_name.strip()
     if not full_name:
         raise RegisterError("Enter the person's full name.", "full_name")
@@ -253,8 +255,11 @@ def find_or_create_person(*, partnership: Partnership, full_name: str, job_title
                   .filter(partnership=partnership, email__iexact=email).order_by("pk").first())
     if person is None:
         return Person.objects.create(partnership=partnership, full_name=full_name,
-                                     job_title=job_title, organisation=found, email=email)
+                                     job_title=job_title, organisation=found, email=email,
+                                     email_public=bool(email_public and email))
     person.full_name = full_name
+    if email_public is not None:
+        person.email_public = bool(email_public)
     person.job_title = job_title or person.job_title
     person.organisation = found or person.organisation
     person.save()

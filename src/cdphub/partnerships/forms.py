@@ -76,6 +76,9 @@ class AppointmentForm(GovukForm):
     email = forms.EmailField(label="Email address", required=False,
                              help_text="Needed for the SRO and lead roles in the return to "
                              "central government.")
+    email_public = forms.BooleanField(
+        label="Show this email address on the partnership's public page", required=False,
+        help_text="Only with the person's agreement.")
     position = forms.ChoiceField(label="Role in the partnership", choices=Position.choices,
                                  widget=forms.RadioSelect)
     sector = forms.ChoiceField(label="Sector represented", choices=[])

@@ -15,7 +15,9 @@ from pathlib import PurePath
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 
+from cdphub.core import public_cache
 from cdphub.framework import Entry, guidance
 
 from .actions import RegisterError, check_person
@@ -130,6 +132,38 @@ def create_terms(*, partnership: Partnership, checklist: dict[str, tuple[bool, s
         if terms is not None and terms.document:
             terms.document.storage.delete(terms.document.name)
         raise
+    return terms
+
+
+def publish_terms(terms: TermsOfReference, *, by) -> TermsOfReference:
+    """Show this version of the terms of reference on the partnership's public page (an agreed
+    version only; the newest published version is the one shown). One change set."""
+    with transaction.atomic():
+        terms = TermsOfReference.objects.select_for_update().get(pk=terms.pk)
+        if terms.agreed_on is None:
+            raise RegisterError("Only an agreed version can be published: record the date "
+                                "the partnership agreed it first.", "agreed_on")
+        if terms.published_at is not None:
+            raise RegisterError(f"Version {terms.version} is published already.")
+        with change_set(by=by):
+            terms.published_at = timezone.now()
+            terms.published_by = by
+            terms.save(update_fields=["published_at", "published_by"])
+    public_cache.changed()
+    return terms
+
+
+def unpublish_terms(terms: TermsOfReference, *, by) -> TermsOfReference:
+    """Take this version off the public page. One change set."""
+    with transaction.atomic():
+        terms = TermsOfReference.objects.select_for_update().get(pk=terms.pk)
+        if terms.published_at is None:
+            raise RegisterError(f"Version {terms.version} is not published.")
+        with change_set(by=by):
+            terms.published_at = None
+            terms.published_by = None
+            terms.save(update_fields=["published_at", "published_by"])
+    public_cache.changed()
     return terms
 
 

@@ -25,6 +25,8 @@ rules.add_perm("partnerships.view_partnership_list", has_any_role)
 rules.add_perm("partnerships.view_partnership", can_view_partnership)
 rules.add_perm("partnerships.change_partnership", can_edit_partnership)
 rules.add_perm("partnerships.propose_footprint_change", can_propose_footprint)
+# Publishing a version of the terms of reference on the public page: the SRO and leads.
+rules.add_perm("partnerships.publish_terms", is_partnership_lead)
 rules.add_perm("partnerships.decide_footprint_change", is_central_admin)
 rules.add_perm("partnerships.add_partnership", is_central_admin)
 rules.add_perm("partnerships.view_national_register", is_central | is_regional_adviser)

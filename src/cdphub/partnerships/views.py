@@ -283,7 +283,7 @@ def appoint(request, partnership: Partnership, slug: str):
                     partnership=partnership, full_name=data["full_name"],
                     job_title=data.get("job_title", ""),
                     organisation=data.get("organisation", ""), email=data.get("email", ""),
-                    sector=data["sector"])
+                    sector=data["sector"], email_public=data.get("email_public", False))
                 actions.appoint(
                     partnership=partnership, person=person, position=data["position"],
                     sector=data["sector"], start_date=data["start_date"],

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 
 from cdphub.accounts.audit import record
 from cdphub.core.access import access
@@ -16,13 +17,22 @@ from cdphub.core.clock import today
 
 from . import actions
 from .forms_governance import LocalBodyLinkForm, SubGroupForm, TermsOfReferenceForm
-from .governance import DOCUMENT_TYPES, create_terms, save_sub_group, structure, summarise
+from .governance import (
+    DOCUMENT_TYPES,
+    create_terms,
+    publish_terms,
+    save_sub_group,
+    structure,
+    summarise,
+    unpublish_terms,
+)
 from .governance_map import render_svg
 from .models import LocalBodyLink, Partnership, SubGroup, TermsOfReference
 from .views import _apply_error, _context, _partnership
 
 READ = "partnerships.view_partnership"
 EDIT = "partnerships.change_partnership"
+PUBLISH = "partnerships.publish_terms"
 
 
 @access(READ, load=_partnership)
@@ -90,7 +100,26 @@ def tor_detail(request, partnership: Partnership, slug: str, version: int):
     terms = _terms(partnership, version)
     return render(request, "partnerships/governance/tor_detail.html", _context(
         request, partnership, "governance", summary=summarise(terms, today()),
-        is_latest=not partnership.terms_of_reference.filter(version__gt=version).exists()))
+        is_latest=not partnership.terms_of_reference.filter(version__gt=version).exists(),
+        can_publish=request.user.has_perm(PUBLISH, partnership)))
+
+
+@access(PUBLISH, load=_partnership)
+@require_POST
+def tor_publish(request, partnership: Partnership, slug: str, version: int):
+    """Publish this version on the partnership's public page, or (``unpublish`` in the form)
+    take it off. The SRO and leads only."""
+    terms = _terms(partnership, version)
+    try:
+        if request.POST.get("unpublish"):
+            unpublish_terms(terms, by=request.user)
+            messages.success(request, f"Version {version} is no longer on the public page.")
+        else:
+            publish_terms(terms, by=request.user)
+            messages.success(request, f"Version {version} is published on the public page.")
+    except actions.RegisterError as error:
+        messages.error(request, error.message)
+    return redirect("partnerships:tor-detail", slug, version)
 
 
 @access(READ, load=_partnership)

@@ -80,6 +80,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "cdphub.core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Public pages (/public/) are the same for everyone: served from the cache before
+    # sessions, sign-in and CSRF are looked at (cdphub.core.public_cache).
+    "cdphub.core.public_cache.PublicPageCacheMiddleware",
     "cdphub.core.middleware.PrivateResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -257,6 +260,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "cdphub <no-reply@cdph
 CDPHUB_SITE_URL = os.environ.get("CDPHUB_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 CDPHUB_SERVICE_NAME = "Combating Drugs Partnerships"
+# How long a public page (/public/) is cached whole, and how long browsers and proxies may
+# keep it (cdphub.core.public_cache).
+CDPHUB_PUBLIC_CACHE_SECONDS = int(os.environ.get("CDPHUB_PUBLIC_CACHE_SECONDS", 60))
 CDPHUB_PHASE = "Beta"
 
 LOGGING = {
