@@ -13,6 +13,7 @@ PDF = b"%PDF-1.7 published report"
 
 def report(partnership, year=YEAR, *, published=True, status="submitted",
            html="<html><body><p style='color:#000'>Published report text</p></body></html>"):
+    from cdphub.reporting import build
     from cdphub.reporting.models import Report, Submission
 
     rep, _ = Report.objects.get_or_create(partnership=partnership, year=year, defaults={
@@ -22,7 +23,7 @@ def report(partnership, year=YEAR, *, published=True, status="submitted",
     now = timezone.now()
     Submission.objects.create(
         report=rep, version=rep.submissions.count() + 1, data_date=rep.data_date,
-        signed_off_at=now, submitted_at=now, snapshot={}, html=html, pdf=PDF,
+        signed_off_at=now, submitted_at=now, snapshot=build.build(rep), html=html, pdf=PDF,
         published_at=now if published else None)
     return rep
 

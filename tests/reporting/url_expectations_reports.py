@@ -47,6 +47,7 @@ def a_submitted_version(world):
     """A stored submission of A's report (its files are stand-ins: the walk only reads)."""
     from django.utils import timezone
 
+    from cdphub.reporting import build
     from cdphub.reporting.models import Submission
 
     report = a_report(world)
@@ -55,7 +56,7 @@ def a_submitted_version(world):
         now = timezone.now()
         submission = Submission.objects.create(
             report=report, version=1, data_date=report.data_date, signed_off_at=now,
-            submitted_at=now, snapshot={}, html="<!doctype html><title>Report</title>",
+            submitted_at=now, snapshot=build.build(report), html="<!doctype html><title>Report</title>",
             pdf=b"%PDF-1.7 stand-in")
     return submission.version
 

@@ -215,6 +215,16 @@ class Figures:
         return cls(cls._base().filter(_PUBLISHED))
 
     @classmethod
+    def published_for_partnership(cls, partnership: Partnership) -> Figures:
+        """What a partnership's public page may show: the published figures, and the
+        partnership's own figures of national metrics. Those are published too: disclosure
+        control treats a partnership and its authorities as a sum like any other (README,
+        "Small numbers"), so its total gives no hidden authority away."""
+        own = (Q(partnership=partnership) & ~Q(metric__kind="local")
+               & Q(metric__partnership__isnull=True))
+        return cls(cls._base().filter(_PUBLISHED | own))
+
+    @classmethod
     def for_viewer(cls, user) -> Figures:
         """Everything ``user`` may read: published figures, and (signed in) the figures of
         the partnerships they may read, for national metrics and those partnerships' own."""

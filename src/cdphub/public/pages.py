@@ -191,9 +191,14 @@ def published_report(p: Partnership, year: int) -> Submission:
 @dataclass
 class MetricRow:
     metric: Metric
-    area: Area
+    area: Area | None  # None: the partnership as a whole
     figure: Figure | None
     england: Figure | None
+    place: str = ""
+
+    def __post_init__(self):
+        if not self.place and self.area is not None:
+            self.place = self.area.name
 
     @property
     def hidden(self) -> bool:
@@ -204,8 +209,9 @@ def headline_metrics(p: Partnership) -> tuple[list[MetricRow], list[Metric]]:
     """Each headline metric's latest published figure for each authority the partnership
     covers (and, for metrics published for police force areas, their forces), with England's
     for the same period; and the headline metrics with no figure for any of them. Read only
-    through ``Figures.published()``: national metrics for areas; no partnership-level figure,
-    no local metric. A hidden figure is a row whose value is None."""
+    through ``Figures.published_for_partnership(p)``: national metrics, for areas and for the
+    partnership as a whole (its row comes first), never a local metric. A hidden figure is a
+    row whose value is None."""
     areas = authorities(p)
     forces = list(Area.objects.filter(pk__in={a.police_force_area_id for a in areas
                                               if a.police_force_area_id}).order_by("name"))
@@ -216,19 +222,26 @@ def headline_metrics(p: Partnership) -> tuple[list[MetricRow], list[Metric]]:
         return [], metrics
     england = Area.objects.filter(code=ENGLAND_CODE).first()
     wanted = [a.pk for a in places] + ([england.pk] if england else [])
-    figures = list(Figures.published().filter(metric__in=metrics, area__in=wanted,
-                                              breakdown=""))
+    figures = list(Figures.published_for_partnership(p).filter(
+        Q(area__in=wanted) | Q(partnership=p), metric__in=metrics, breakdown=""))
     latest: dict[tuple[int, int], Figure] = {}
     by_period: dict[tuple, Figure] = {}
     for f in figures:
-        key = (f.metric_id, f.area_id)
+        key = (f.metric_id, f.area_id if f.area_id is not None else -1)
         best = latest.get(key)
         if best is None or (f.period_end, f.period_start) > (best.period_end, best.period_start):
             latest[key] = f
-        by_period[(f.metric_id, f.area_id, f.period_start, f.period_end)] = f
+        if f.area_id is not None:
+            by_period[(f.metric_id, f.area_id, f.period_start, f.period_end)] = f
     rows, without = [], []
     for metric in metrics:
         found = False
+        own = latest.get((metric.pk, -1))
+        if own is not None:
+            found = True
+            eng = (by_period.get((metric.pk, england.pk, own.period_start, own.period_end))
+                   if england is not None else None)
+            rows.append(MetricRow(metric, None, own, eng, place=p.name))
         for area in places:
             figure = latest.get((metric.pk, area.pk))
             if figure is None:

@@ -199,7 +199,7 @@ def metrics_download(request, slug: str, fmt: str):
         synthetic = synthetic or bool(f and f.is_synthetic)
         rows.append({
             "metric": row.metric.name, "unit": row.metric.unit, "source": row.metric.source,
-            "area": row.area.name, "area_code": row.area.code, **period_cells(f),
+            "area": row.place, "area_code": row.area.code if row.area else "", **period_cells(f),
             "value": f.value if shown else None,
             "decimals": 0 if row.metric.method == "count" else 1,
             "hidden": None if f is None else not shown,
