@@ -268,6 +268,7 @@ def test_the_report_renders_every_section(records, world):
         assert text in body, text
     assert "Board April</td>" not in body and "Wrong board" not in body
     assert "<svg" in body
+    assert render.render_pdf(snapshot).startswith(b"%PDF")  # the SVG chart and tables print
 
 
 @pytest.fixture
@@ -278,15 +279,14 @@ def demo(shared_demo, db):
 def test_a_demo_report_fills_every_section(demo, settings):
     from cdphub.partnerships.models import Partnership
     partnership = Partnership.objects.get(slug="greater-manchester")
-    report = Report(partnership=partnership, year=2024, data_date=D(2025, 3, 31))
+    # 2025/26: the demo's needs assessments are signed off in 2025 and its plans agreed after
+    report = Report(partnership=partnership, year=2025, data_date=D(2026, 3, 31))
     year = report.reporting_year
+    built = {}
     for key in KEYS:
-        built = sections_records.BUILDERS[key](partnership, year, report.data_date)
-        assert json.loads(json.dumps(built)) == built
-        data = built["data"]
-        assert data, key
-    built = {key: sections_records.BUILDERS[key](partnership, year, report.data_date)["data"]
-             for key in KEYS}
+        section = sections_records.BUILDERS[key](partnership, year, report.data_date)
+        assert json.loads(json.dumps(section)) == section
+        built[key] = section["data"]
     assert built["requirements"]["met"] > 0
     assert built["structure"]["authorities"] and built["structure"]["sro"]
     assert built["needs_assessment"]["assessment"] is not None
@@ -295,3 +295,8 @@ def test_a_demo_report_fills_every_section(demo, settings):
     assert built["performance_framework"]["metrics"]
     assert built["meetings"]["meetings"]
     assert any(row["meetings"] for row in built["meetings"]["attendance"])
+    assert sum(c["count"] for c in built["delivery_plan"]["counts"]) == \
+        built["delivery_plan"]["actions"]
+    report.save()
+    body = render.render_body(build.build(report))
+    assert "Attendance by sector" in body and "Progress by commitment" in body
