@@ -148,6 +148,8 @@ def test_requirements_give_dates_met_and_a_summary(records):
     assert "Sam Reed" in rows["sro_nominated"]["evidence"]
     assert rows["needs_assessment"]["completed_on"] == "2023-01-20"
     assert rows["needs_assessment"]["evidence"] == "JNA signed off"
+    assert rows["needs_assessment"]["next_due_on"] == "2026-01-20"  # three years on
+    assert rows["sro_nominated"]["next_due_on"] is None
     # completed after the data date: not met as at then
     assert rows["performance_framework"]["met"] is False
     assert rows["performance_framework"]["completed_on"] is None

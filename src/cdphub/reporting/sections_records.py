@@ -78,8 +78,9 @@ def requirements(partnership: Partnership, year: ReportingYear, as_at: dt.date) 
             "completed_on": _iso(last.completed_on) if last else None,
             "completed_on_text": _words(last.completed_on) if last else "",
             "evidence": last.evidence if last else "",
-            "next_due_on": _iso(now.due_on) if now.status != DONE else None,
-            "next_due_on_text": _words(now.due_on) if now.status != DONE else "",
+            # a recurring milestone met before: when it is due again
+            "next_due_on": _iso(now.due_on) if last and now.status != DONE else None,
+            "next_due_on_text": _words(now.due_on) if last and now.status != DONE else "",
         })
     met = sum(1 for row in rows if row["met"])
     return section("requirements", as_at,
