@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import getpass
+import logging
 import os
 import tempfile
 import time
@@ -62,6 +63,8 @@ class Command(BaseCommand):
     def handle(self, *args, partnership: str, year: int, file_format: str, output: str,
                submitted: bool = False, **options):
         console = Console(file=self.stderr._out, highlight=False)
+        # WeasyPrint logs each step of a PDF at INFO: the console shows the progress instead
+        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
         started = time.perf_counter()
         found = _partnership(partnership)
         reporting_year = _year(year)
