@@ -89,9 +89,6 @@ def report_generation(slug: str, runs: int) -> None:
     from cdphub.reporting import build, render
     from cdphub.reporting.models import Report
 
-    # WeasyPrint logs each step of every PDF at INFO, which the production settings print
-    logging.getLogger("weasyprint").setLevel(logging.WARNING)
-    logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     partnership = Partnership.objects.get(slug=slug)
     report = Report.objects.filter(partnership=partnership, year=YEAR).first()
     if report is None:  # a demo without its reports: a draft started now (a throwaway database)
@@ -275,6 +272,9 @@ def main() -> None:
         import django
 
         django.setup()
+        # WeasyPrint logs each step of every PDF (the demo's submissions, the runs below) at
+        # INFO, which the production settings print
+        logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
         from cdphub.demo.build import GM
         from cdphub.partnerships.models import Partnership
 
