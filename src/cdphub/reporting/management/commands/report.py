@@ -41,7 +41,7 @@ class Command(BaseCommand):
     help = ("Write a partnership's progress report for a reporting year as a PDF or HTML file: "
             "the report's current content, or with --submitted the copy submitted to central "
             "government. A partnership with no report for the year gets a draft as it would "
-            "start today (nothing is saved to the database).")
+            "start today (no report is saved). Every file written is recorded in the audit log.")
 
     def add_arguments(self, parser):
         parser.add_argument("--partnership", required=True, metavar="SLUG",
