@@ -25,6 +25,7 @@ from cdphub.demo.outcomes import build_outcomes_demo, load_newest_periods
 from cdphub.demo.planning import build_planning_demo
 from cdphub.demo.plans import build_plans_demo
 from cdphub.demo.register import build_register_demo
+from cdphub.demo.reports import build_reports_demo
 from cdphub.framework import guidance
 from cdphub.geography.loader import DATA_DIR, load_geography
 from cdphub.geography.models import Area
@@ -272,6 +273,10 @@ def _build_demo(step: Callable[[str], None]) -> dict[str, int]:
     # figures the outcomes pages show.
     step("delivery plans")
     build_plans_demo(today())
+
+    # After the plans: the reports are generated from everything above.
+    step("progress reports")
+    build_reports_demo(today())
     return {
         "areas": Area.objects.count(),
         "partnerships": Partnership.objects.count(),
