@@ -27,8 +27,8 @@ from django.template.loader import render_to_string
 #: view allow exactly this stylesheet in its Content-Security-Policy (``views_document``).
 DOCUMENT_CSS = (Path(__file__).resolve().parent.parent / "templates" / "reporting"
                 / "_document.css").read_text(encoding="utf-8")
-STYLE_HASH = "'sha256-{}'".format(
-    base64.b64encode(hashlib.sha256(DOCUMENT_CSS.encode()).digest()).decode())
+_DIGEST = base64.b64encode(hashlib.sha256(DOCUMENT_CSS.encode()).digest()).decode()
+STYLE_HASH = f"'sha256-{_DIGEST}'"
 
 #: The narrative sections' titles (written by the partnership).
 NARRATIVE_TITLES = {

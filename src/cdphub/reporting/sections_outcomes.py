@@ -237,6 +237,7 @@ def outcomes(partnership: Partnership, year: ReportingYear, as_at: dt.date) -> d
             "method": metric.method,
             "polarity": metric.polarity,
             "period": anchor.period_label if anchor is not None else "",
+            "period_end": anchor.period_end.isoformat() if anchor is not None else None,
             "value": figure.value if figure is not None else None,
             "hidden": bool(figure is not None and figure.suppressed),
             "text": _text(figure, metric),
