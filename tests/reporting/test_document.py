@@ -97,9 +97,10 @@ def test_the_pdf_is_tagged_with_its_title_language_headings_and_tables(shared_de
     reader = made()["reader"]
     catalog = reader.trailer["/Root"]
     assert "/StructTreeRoot" in catalog
-    assert catalog["/MarkInfo"]["/Marked"] == pypdf.generic.BooleanObject(True)
+    true = pypdf.generic.BooleanObject(True)
+    assert catalog["/MarkInfo"]["/Marked"] == true
     assert catalog["/Lang"] == "en-GB"
-    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"] == pypdf.generic.BooleanObject(True)  # title, not file name
+    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"] == true  # title, not file name
     assert reader.metadata.title == ("Greater Manchester Combating Drugs Partnership: "
                                      "progress report 2024/25")
     assert reader.metadata.author == "Greater Manchester Combating Drugs Partnership"
@@ -140,12 +141,12 @@ def test_the_pdf_text_contains_the_figures_shown_on_the_html_page(shared_demo):
     page = made_["html"]
     outcomes_html = page[page.index('id="outcomes"'):]
     cells = [html.unescape(_words(re.sub(r"<[^>]+>", " ", cell)))
-             for cell in re.findall(r'<td class="num">(.*?)</td>', outcomes_html, re.DOTALL)]
+             for cell in re.findall(r'<td class="[^"]*\bnum">(.*?)</td>', outcomes_html, re.DOTALL)]
     figures = [cell for cell in cells if re.fullmatch(r"[\d,.]+%?", cell)]
     assert len(figures) >= 20
     missing = [figure for figure in figures if figure not in text]
     assert not missing, missing
-    intervals = re.findall(r"<td>([\d,.]+%? to [\d,.]+%?)</td>", outcomes_html)
+    intervals = re.findall(r"<td[^>]*>([\d,.]+%? to [\d,.]+%?)</td>", outcomes_html)
     assert intervals and all(interval in text for interval in intervals)
     for row in _outcomes(made_["snapshot"])["data"]["headline"]:
         assert _words(row["name"]) in text
@@ -182,7 +183,7 @@ def test_the_html_document_is_structured_for_everyone(shared_demo):
     tables = re.findall(r"<table\b.*?</table>", page, re.DOTALL)
     assert len(tables) >= 3
     for table in tables:
-        assert "<caption>" in table
+        assert "<caption" in table
         assert not re.search(r"<th(?=[\s>])(?![^>]*\bscope=)[^>]*>", table), table[:200]
     assert page.count('class="app-scroll" role="region"') >= len(tables)  # each scrolls alone
     # the contents links to every part, and every part has its Sources note if generated
@@ -190,7 +191,9 @@ def test_the_html_document_is_structured_for_everyone(shared_demo):
         assert f'id="{target}"' in page
     assert page.count('class="report-sources"') == len(made()["snapshot"]["sections"])
     # self-contained: its stylesheet is inline, nothing is fetched
-    assert "<style>" in page and "<link" not in page and "<script" not in page
+    # (its only link is an empty icon, so that a browser asks for no favicon)
+    assert "<style>" in page and "<script" not in page
+    assert re.findall(r"<link\b[^>]*>", page) == ['<link rel="icon" href="data:,">']
     assert "src=" not in page
 
 
@@ -198,8 +201,9 @@ def test_the_narrative_keeps_paragraphs_and_lists_and_escapes_everything():
     from cdphub.reporting.templatetags.report_document import report_text
 
     out = report_text("First <b>para</b>\nsame para\n\n- one\n- two & three")
-    assert out == ("<p>First &lt;b&gt;para&lt;/b&gt;<br>same para</p>\n"
-                   "<ul><li>one</li><li>two &amp; three</li></ul>")
+    assert out == ('<p class="govuk-body">First &lt;b&gt;para&lt;/b&gt;<br>same para</p>\n'
+                   '<ul class="govuk-list govuk-list--bullet"><li>one</li>'
+                   "<li>two &amp; three</li></ul>")
 
 
 # --------------------------------------------------------------------- the outcomes section

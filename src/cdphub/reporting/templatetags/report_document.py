@@ -42,9 +42,9 @@ def report_text(text: str) -> str:
             continue
         if all(BULLET.match(line) for line in lines):
             items = "".join(format_html("<li>{}</li>", BULLET.sub("", line)) for line in lines)
-            blocks.append(f"<ul>{items}</ul>")
+            blocks.append(f'<ul class="govuk-list govuk-list--bullet">{items}</ul>')
         else:
-            blocks.append("<p>" + "<br>".join(escape(line) for line in lines) + "</p>")
+            blocks.append('<p class="govuk-body">' + "<br>".join(escape(line) for line in lines) + "</p>")
     return mark_safe("\n".join(blocks))  # noqa: S308 (every piece escaped above)
 
 
