@@ -339,9 +339,11 @@ def ndtms_in_treatment() -> dict[int, dict[tuple[str, str], int]]:
 
 
 def _standardised(metric: str, rng, geo: Units, periods, totals: dict[int, float],
-                  by_age: np.ndarray, male_ratio: float, beta: float) -> pl.DataFrame:
-    """Age-band rows for a DSR metric: persons, male and female, per period (each period
-    the sum of its years). ``periods``: [(period, [years])]."""
+                  by_age: np.ndarray, male_ratio: float, beta: float,
+                  by_sex: bool = True) -> pl.DataFrame:
+    """Age-band rows for a DSR metric: persons, male and female (persons alone when not
+    ``by_sex``), per period (each period the sum of its years). ``periods``: [(period,
+    [years])]."""
     factor = geo.factor(rng, beta, HARM_BY_REGION, 0.15)
     counts, populations = {}, {}
     for year in sorted({y for _p, years in periods for y in years}):
@@ -356,8 +358,8 @@ def _standardised(metric: str, rng, geo: Units, periods, totals: dict[int, float
     for period, years in periods:
         x = sum(counts[y] for y in years)
         n = sum(populations[y] for y in years)
-        for sex, xs, ns in (("Male", x[0], n[0]), ("Female", x[1], n[1]),
-                            ("Persons", x.sum(0), n.sum(0))):
+        sexes = [("Male", x[0], n[0]), ("Female", x[1], n[1])] if by_sex else []
+        for sex, xs, ns in [*sexes, ("Persons", x.sum(0), n.sum(0))]:
             frame = _frame(metric, codes, period, xs.ravel(), ns.ravel(), breakdown_sex=sex,
                            age_band=bands)
             frames.append(_publish(frame, codes, period[1], geo))
@@ -377,18 +379,21 @@ def drug_hospital_admissions(rng, geo: Units, years: list[int]) -> pl.DataFrame:
                          ADMISSIONS_BY_AGE, 1.6, 0.35)
 
 
+# The two alcohol rates are made for persons only (the sources publish male and female too):
+# their age-band rows are most of the demo's figures, and by sex they would nearly double the
+# time the demo takes to load and compute.
 def alcohol_specific_deaths(rng, geo: Units, years: list[int]) -> pl.DataFrame:
     levels = NATIONAL_LEVELS["alcohol_specific_deaths"]
     periods = [(calendar(y), [y]) for y in years if y in levels]
     return _standardised("alcohol_specific_deaths", rng, geo, periods, levels,
-                         ALCOHOL_DEATHS_BY_AGE, 2.0, 0.4)
+                         ALCOHOL_DEATHS_BY_AGE, 2.0, 0.4, by_sex=False)
 
 
 def alcohol_specific_admissions(rng, geo: Units, years: list[int]) -> pl.DataFrame:
     levels = NATIONAL_LEVELS["alcohol_specific_admissions"]
     periods = [(financial(y), [y]) for y in years if y in levels]
     return _standardised("alcohol_specific_admissions", rng, geo, periods, levels,
-                         ALCOHOL_ADMISSIONS_BY_AGE, 1.9, 0.3)
+                         ALCOHOL_ADMISSIONS_BY_AGE, 1.9, 0.3, by_sex=False)
 
 
 def _treatment_weights(geo: Units, rng) -> dict[str, np.ndarray]:
