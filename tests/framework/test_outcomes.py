@@ -31,10 +31,15 @@ def test_enforcement_counts_take_no_better_or_worse_judgement():
     assert framework.metric("drug_misuse_deaths").method == "dsr"
 
 
-def test_supporting_metrics_named_in_the_guidance_are_there():
+def test_supporting_metrics_named_in_the_guidance_and_cited_in_progress_reports_are_there():
     keys = {m.key for m in outcomes_framework().metrics if m.kind == "supporting"}
     assert keys == {"deaths_in_treatment", "acceptability_of_drug_use", "meaningful_activity",
-                    "children_in_need_drugs"}
+                    "children_in_need_drugs",
+                    # the guidance's Chapter 3 "Alcohol" and Cumbria's progress report
+                    "alcohol_specific_deaths", "alcohol_specific_admissions",
+                    "successful_completions_opiate", "successful_completions_non_opiate",
+                    "successful_completions_alcohol", "alcohol_dependence_not_in_treatment"}
+    assert len(outcomes_framework().metrics) == 21
 
 
 def test_box_1_commitments_link_to_known_metrics():

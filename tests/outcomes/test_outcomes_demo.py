@@ -131,7 +131,8 @@ def test_the_demo_periods_follow_each_metrics_period_type():
             latest = max(end for _start, end in periods)
             codes = frames[definition.key].filter(pl.col("period_to") == latest)["area_code"]
             in_use = set(units().codes_on(latest))  # 153 from April 2023, fewer before
-            assert set(codes) == in_use, definition.key
+            # (alcohol dependence not in treatment loads England's published figure too)
+            assert set(codes) - {"E92000001"} == in_use, definition.key
 
 
 def test_rebuilding_the_demo_reuses_its_stored_files(db, settings, tmp_path):

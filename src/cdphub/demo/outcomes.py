@@ -46,6 +46,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from cdphub import stats
 from cdphub.geography.codes import ENGLAND_CODE
 from cdphub.geography.loader import DATA_DIR as GEOGRAPHY_DIR
 from cdphub.outcomes.catalogue import sync_catalogue
@@ -57,6 +58,7 @@ from cdphub.stats import esp2013
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SEED = 20220601
+ALCOHOL_DEPENDENCE_FILE = "phe_alcohol_dependent_adults_estimates_utla.csv"
 BANDS = tuple(esp2013())
 SYNTHETIC_NOTE = ("Synthetic demo data made by cdphub (demo/outcomes.py): not real figures. "
                   "England totals are calibrated to published national figures where the "
@@ -113,10 +115,28 @@ NATIONAL_LEVELS = {
                            2018: (.094, .211), 2019: (.094, .210), 2021: (.092, .187),
                            2022: (.087, .174), 2023: (.090, .186)},
     "acceptability_of_drug_use": {2014: .10, 2016: .12, 2018: .13, 2021: .11, 2023: .10},
+    # Alcohol (the supporting metrics progress reports cite). Approximate England levels,
+    # not verified on this machine: see data/PROVENANCE.md.
+    "alcohol_specific_deaths": {2016: 5_700, 2017: 5_850, 2018: 5_700, 2019: 5_800,
+                                2020: 7_000, 2021: 7_550, 2022: 7_900, 2023: 8_100,
+                                2024: 8_000},
+    "alcohol_specific_admissions": {2016: 337_000, 2017: 338_000, 2018: 358_000,
+                                    2019: 358_000, 2020: 322_000, 2021: 342_000,
+                                    2022: 340_000, 2023: 345_000},
+    # successful completions: the national proportion of each group in treatment
+    "successful_completions": {"opiate": .05, "non_opiate": .33, "alcohol": .36},
 }
+#: Fingertips 93532, England, 2019/20 (tests/data, a real export): the estimated dependent
+#: drinkers (the denominator), the published value and its 95% limits. The demo holds the
+#: prevalence at this level every year and gives England the same relative interval.
+DEPENDENT_DRINKERS_ENGLAND = (592_757, 82.30641882, 78.00995087, 86.31992268)
 # Relative rates by age band (0–4 … 90+).
 DEATHS_BY_AGE = np.array([0, 0, 0, .15, .5, .9, 1.3, 1.6, 1.8, 1.8, 1.5, 1.0, .5, .25, .12, .08,
                           .05, .04, .03])
+ALCOHOL_DEATHS_BY_AGE = np.array([0, 0, 0, 0, .01, .05, .15, .35, .7, 1.2, 1.8, 2.4, 2.7, 2.6,
+                                  2.1, 1.6, 1.2, .8, .5])
+ALCOHOL_ADMISSIONS_BY_AGE = np.array([.02, .02, .1, .6, .8, .7, .8, .9, 1.0, 1.2, 1.4, 1.5, 1.4,
+                                      1.2, 1.0, .9, .8, .7, .6])
 ADMISSIONS_BY_AGE = np.array([0, 0, .1, .6, 1.2, 1.4, 1.4, 1.3, 1.1, .9, .7, .5, .35, .25, .2,
                               .2, .2, .2, .2])
 
@@ -319,9 +339,11 @@ def ndtms_in_treatment() -> dict[int, dict[tuple[str, str], int]]:
 
 
 def _standardised(metric: str, rng, geo: Units, periods, totals: dict[int, float],
-                  by_age: np.ndarray, male_ratio: float, beta: float) -> pl.DataFrame:
-    """Age-band rows for a DSR metric: persons, male and female, per period (each period
-    the sum of its years). ``periods``: [(period, [years])]."""
+                  by_age: np.ndarray, male_ratio: float, beta: float,
+                  by_sex: bool = True) -> pl.DataFrame:
+    """Age-band rows for a DSR metric: persons, male and female (persons alone when not
+    ``by_sex``), per period (each period the sum of its years). ``periods``: [(period,
+    [years])]."""
     factor = geo.factor(rng, beta, HARM_BY_REGION, 0.15)
     counts, populations = {}, {}
     for year in sorted({y for _p, years in periods for y in years}):
@@ -336,8 +358,8 @@ def _standardised(metric: str, rng, geo: Units, periods, totals: dict[int, float
     for period, years in periods:
         x = sum(counts[y] for y in years)
         n = sum(populations[y] for y in years)
-        for sex, xs, ns in (("Male", x[0], n[0]), ("Female", x[1], n[1]),
-                            ("Persons", x.sum(0), n.sum(0))):
+        sexes = [("Male", x[0], n[0]), ("Female", x[1], n[1])] if by_sex else []
+        for sex, xs, ns in [*sexes, ("Persons", x.sum(0), n.sum(0))]:
             frame = _frame(metric, codes, period, xs.ravel(), ns.ravel(), breakdown_sex=sex,
                            age_band=bands)
             frames.append(_publish(frame, codes, period[1], geo))
@@ -355,6 +377,23 @@ def drug_hospital_admissions(rng, geo: Units, years: list[int]) -> pl.DataFrame:
     periods = [(financial(y), [y]) for y in years if y in levels]
     return _standardised("drug_hospital_admissions", rng, geo, periods, levels,
                          ADMISSIONS_BY_AGE, 1.6, 0.35)
+
+
+# The two alcohol rates are made for persons only (the sources publish male and female too):
+# their age-band rows are most of the demo's figures, and by sex they would nearly double the
+# time the demo takes to load and compute.
+def alcohol_specific_deaths(rng, geo: Units, years: list[int]) -> pl.DataFrame:
+    levels = NATIONAL_LEVELS["alcohol_specific_deaths"]
+    periods = [(calendar(y), [y]) for y in years if y in levels]
+    return _standardised("alcohol_specific_deaths", rng, geo, periods, levels,
+                         ALCOHOL_DEATHS_BY_AGE, 2.0, 0.4, by_sex=False)
+
+
+def alcohol_specific_admissions(rng, geo: Units, years: list[int]) -> pl.DataFrame:
+    levels = NATIONAL_LEVELS["alcohol_specific_admissions"]
+    periods = [(financial(y), [y]) for y in years if y in levels]
+    return _standardised("alcohol_specific_admissions", rng, geo, periods, levels,
+                         ALCOHOL_ADMISSIONS_BY_AGE, 1.9, 0.3, by_sex=False)
 
 
 def _treatment_weights(geo: Units, rng) -> dict[str, np.ndarray]:
@@ -425,6 +464,103 @@ def treatment_proportion(metric: str, rng, geo: Units, treated: dict[int, np.nda
         p = np.stack([_expit(_logit(national[s]) + drift + area_effect) for s in SUBSTANCES])
         numerators = rng.binomial(denominators.astype(np.int64), p).astype(np.float64)
         frames += _by_substance(metric, geo, financial(year), numerators, denominators)
+    return pl.concat(frames)
+
+
+#: The successful-completion metrics: the substance groups (indexes into SUBSTANCES) each
+#: counts, as Fingertips 90244 (opiates), 90245 (non-opiates, with or without alcohol) and
+#: 92447 (alcohol only) do.
+COMPLETION_GROUPS = {"successful_completions_opiate": ("opiate", (0,)),
+                     "successful_completions_non_opiate": ("non_opiate", (1, 2)),
+                     "successful_completions_alcohol": ("alcohol", (3,))}
+
+
+def successful_completions(metric: str, rng, geo: Units, treated: dict[int, np.ndarray],
+                           years: list[int]) -> pl.DataFrame:
+    """Adults who completed treatment successfully and did not come back within 6 months, of
+    the adults in treatment in the group, by calendar year (the people in treatment of the
+    financial year that starts in it stand for the year's)."""
+    group, indexes = COMPLETION_GROUPS[metric]
+    national = NATIONAL_LEVELS["successful_completions"][group]
+    area_effect = rng.normal(0, 0.3, len(geo.codes)) - 0.1 * geo.deprivation
+    frames = []
+    for year in years:
+        if year not in treated:
+            continue
+        denominators = treated[year][list(indexes)].sum((0, 1))
+        p = _expit(_logit(national) + 0.02 * (year - 2019) + area_effect)
+        numerators = rng.binomial(denominators.astype(np.int64), p).astype(np.float64)
+        period = calendar(year)
+        frame = _frame(metric, geo.codes, period, numerators, denominators)
+        frames.append(_publish(frame, geo.codes, period[1], geo))
+    return pl.concat(frames)
+
+
+def _dependent_drinker_weights(geo: Units) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each 2023 authority's share of England's dependent drinkers and the relative limits
+    of its estimate, from the PHE/Sheffield estimates for 2017/18 (2019 codes: a county
+    since replaced is shared between its successors by adults aged 18 and over)."""
+    rows = {r["Area_Code_GSS"]: r for r in _rows(DATA_DIR / ALCOHOL_DEPENDENCE_FILE)
+            if r["Year"] == "2017/18"}
+    adults = _ages(geo.population, 18, 99)
+    estimate, low, high = (np.zeros(len(geo.codes)) for _ in range(3))
+    successors = {}
+    for old, new, _date in geo.changes:
+        successors.setdefault(old, []).append(new)
+    index = {c: i for i, c in enumerate(geo.codes)}
+    missing = []
+    for i, code in enumerate(geo.codes):
+        row = rows.get(code)
+        share = 1.0
+        if row is None:  # a new authority: its county's estimate, shared by adults
+            old = next((o for o, news in successors.items() if code in news and o in rows),
+                       None)
+            if old is None:  # Isles of Scilly (with Cornwall), Dorset and BCP (2019)
+                missing.append(i)
+                continue
+            row = rows[old]
+            share = adults[i] / sum(adults[index[n]] for n in successors[old])
+        estimate[i] = float(row["Alcohol_dependent"]) * share
+        low[i] = float(row["Alcohol_lower_CI"]) / float(row["Alcohol_dependent"])
+        high[i] = float(row["Alcohol_upper_CI"]) / float(row["Alcohol_dependent"])
+    known = np.setdiff1d(np.arange(len(geo.codes)), missing)
+    # The rest: England's rate per adult, and the median relative limits.
+    estimate[missing] = adults[missing] * estimate[known].sum() / adults[known].sum()
+    low[missing], high[missing] = np.median(low[known]), np.median(high[known])
+    return estimate / estimate.sum(), low, high
+
+
+def alcohol_dependence_not_in_treatment(geo: Units, treated: dict[int, np.ndarray]
+                                        ) -> pl.DataFrame:
+    """Dependent drinkers not in treatment: (estimated dependent drinkers − adults in
+    treatment for alcohol, with or without non-opiates) / estimated dependent drinkers, with
+    the published-style interval of ``stats.unmet_need`` (from the estimate's limits), loaded
+    as the figure's value and limits for each authority and England, as Fingertips 93532
+    publishes them."""
+    shares, low, high = _dependent_drinker_weights(geo)
+    england, value, lower, upper = DEPENDENT_DRINKERS_ENGLAND
+    treated_england = england * (1 - value / 100)
+    england_low = treated_england / (1 - lower / 100) / england
+    england_high = treated_england / (1 - upper / 100) / england
+    frames = []
+    for year, cells in treated.items():
+        period = financial(year)
+        n = np.round(england * shares)
+        in_treatment = np.minimum(cells[2:].sum((0, 1)), np.floor(0.6 * n))
+        codes = geo.codes_on(period[1])
+        published, where = np.unique(codes, return_inverse=True)
+        sums = [np.bincount(where, weights=w) for w in (n, in_treatment, n * low, n * high)]
+        n_area, t_area, low_area, high_area = sums
+        # England: the sum of the authorities, with England's own relative interval.
+        n_all = np.append(n_area, n_area.sum())
+        t_all = np.append(t_area, t_area.sum())
+        low_all = np.append(low_area, n_area.sum() * england_low)
+        high_all = np.append(high_area, n_area.sum() * england_high)
+        result = stats.unmet_need(n_all - t_all, n_all, low_all, high_all, multiplier=100)
+        frames.append(_frame("alcohol_dependence_not_in_treatment",
+                             [*published, ENGLAND_CODE], period, n_all - t_all, n_all,
+                             value=result["value"], lower_95=result["lower_95"],
+                             upper_95=result["upper_95"]))
     return pl.concat(frames)
 
 
@@ -602,6 +738,14 @@ def demo_frames(today: dt.date) -> dict[str, pl.DataFrame]:
                                                     _rng("county_lines_closed"), geo, fy),
         "ocg_disruptions": lambda: force_counts("ocg_disruptions", _rng("ocg_disruptions"),
                                                 geo, fy),
+        "alcohol_specific_deaths": lambda: alcohol_specific_deaths(
+            _rng("alcohol_specific_deaths"), geo, cal),
+        "alcohol_specific_admissions": lambda: alcohol_specific_admissions(
+            _rng("alcohol_specific_admissions"), geo, fy),
+        **{key: (lambda key=key: successful_completions(key, _rng(key), geo, treated, cal))
+           for key in COMPLETION_GROUPS},
+        "alcohol_dependence_not_in_treatment": lambda: alcohol_dependence_not_in_treatment(
+            geo, treated),
         "drug_use_last_year": lambda: survey(
             "drug_use_last_year", _rng("drug_use_last_year"),
             [(y, financial(y)) for y in sorted({2015, *fy}) if financial(y)[1] <= last],
