@@ -128,3 +128,24 @@ def test_a_report_is_started_written_signed_off_submitted_and_published(web, dem
     row = page.locator("tr[data-partnership=greater-manchester][data-year='2024']")
     assert "Published" in row.inner_text()
     _shoot(page, "national-reports")
+
+    # A signed-out visitor finds the partnership by an authority's name, opens its public
+    # page and the report, and downloads the PDF.
+    page.context.clear_cookies()
+    web.goto("/public/")
+    page.get_by_label("Council, town or district").fill("Salford")
+    page.get_by_role("button", name="Search").click()
+    web.check()
+    page.get_by_role("link", name=re.compile("^Greater Manchester")).first.click()
+    web.check()
+    assert page.url.endswith("/public/greater-manchester/")
+    web.check_reflow("/public/greater-manchester/")
+    _shoot(page, "public-partnership")
+    reports = page.locator("li", has_text="2024/25")
+    reports.get_by_role("link", name="read the report").click()
+    web.check()
+    assert "This year the partnership cut waiting times" in page.inner_text("body")
+    assert page.url.endswith("/public/greater-manchester/reports/2024/")
+    pdf = page.request.get(f"{web.base_url}/public/greater-manchester/reports/2024.pdf")
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.body() == bytes(submission.pdf)
