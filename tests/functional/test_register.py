@@ -22,7 +22,7 @@ def add_person(web, *, name, position, sector, email="", sro_role=None, tier=Non
     page.get_by_label("Full name").fill(name)
     page.get_by_label("Organisation").fill(f"{name} organisation")
     if email:
-        page.get_by_label("Email address").fill(email)
+        page.get_by_label("Email address", exact=True).fill(email)
     page.get_by_role("group", name="Role in the partnership").get_by_label(
         position, exact=True).check()
     page.get_by_label("Sector represented").select_option(label=sector)
