@@ -314,6 +314,24 @@ def test_a_local_metric_never_appears(client, public, figures):
     assert LOCAL_NAME.encode() not in csv.content
 
 
+def test_the_partnerships_own_figure_of_a_national_metric_comes_first_another_never(
+        client, public, figures):
+    period = {"period_start": dt.date(2023, 4, 1), "period_end": dt.date(2024, 3, 31),
+              "period_label": "2023/24"}
+    ComputedValue.objects.create(metric=figures, partnership=public.partnership_a,
+                                 value=246.8, numerator=2000.0, **period)
+    ComputedValue.objects.create(metric=figures, partnership=public.partnership_b,
+                                 value=864.2, numerator=3000.0, **period)
+    html = page(client, public)
+    assert "(the whole partnership)" in html
+    body = html[html.index(figures.name):]
+    # the partnership's own row before its council's (hidden) one, never another's figure
+    assert body.index("246.8") < body.index("Hidden (small numbers)")
+    assert "864.2" not in html
+    csv = get(client, "metrics-download", slug=public.partnership_a.slug, fmt="csv")
+    assert b"246.8" in csv.content and b"864.2" not in csv.content
+
+
 # --------------------------------------------------------------------------- the cache
 
 
