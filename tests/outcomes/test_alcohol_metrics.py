@@ -12,6 +12,7 @@ import datetime as dt
 import pytest
 
 from cdphub.framework.outcomes import outcomes_framework
+from cdphub.geography.models import Area
 from cdphub.outcomes.compute import recompute_metrics
 from cdphub.outcomes.models import ComputedValue, DataLoad, Metric
 from tests.outcomes.loading_helpers import DATA, catalogue, load_bytes
@@ -83,6 +84,46 @@ def test_the_real_93532_export_loads_into_the_metric_and_its_published_figures_a
     england = computed[("E92000001", "2019/20")]
     assert (england.value, england.lower_95, england.upper_95) == (
         pytest.approx(82.30641882), pytest.approx(78.00995087), pytest.approx(86.31992268))
+
+
+@pytest.mark.django_db
+def test_a_partnership_of_several_authorities_gets_no_interval_and_no_comparison(
+        settings, tmp_path):
+    """No interval of a sum of 93532's authorities can be made from the counts (the published
+    one is the modelled estimate's): a partnership of Hartlepool and Middlesbrough gets their
+    summed share with no interval, so it is not compared with England; a partnership of
+    Darlington alone shows Darlington's published figure and comparison."""
+    from cdphub.partnerships.models import Partnership
+    from cdphub.stats.compare import NOT_COMPARED
+    from tests.outcomes.loading_helpers import cover
+
+    settings.MEDIA_ROOT = tmp_path
+    catalogue()
+    north_east = Area.objects.get(code="E12000001")
+    tees = Partnership.objects.create(name="Tees test CDP", slug="tees-test", region=north_east)
+    darlington = Partnership.objects.create(name="Darlington test CDP", slug="darlington-test",
+                                            region=north_east)
+    cover(tees, "E06000001", "E06000002")
+    cover(darlington, "E06000005")
+    load = load_bytes(FINGERTIPS_93532.read_bytes(), name=FINGERTIPS_93532.name,
+                      file_format="fingertips", metric_key="alcohol_dependence_not_in_treatment")
+    assert load.status == DataLoad.Status.COMPLETE, load.errors
+    recompute_metrics(Metric.objects.filter(key="alcohol_dependence_not_in_treatment")
+                      .values_list("pk", flat=True))
+    rows = ComputedValue.objects.filter(metric__key="alcohol_dependence_not_in_treatment",
+                                        breakdown="", period_label="2019/20")
+    summed = rows.get(partnership=tees)
+    parts = [rows.get(area__code=code) for code in ("E06000001", "E06000002")]
+    assert summed.value == pytest.approx(
+        100 * sum(p.numerator for p in parts) / sum(p.denominator for p in parts))
+    assert (summed.lower_95, summed.upper_95, summed.lower_99_8, summed.upper_99_8) == (
+        None, None, None, None)
+    assert summed.comparison == NOT_COMPARED
+    alone = rows.get(partnership=darlington)
+    own = rows.get(area__code="E06000005")
+    assert (alone.value, alone.lower_95, alone.upper_95) == (
+        pytest.approx(own.value), pytest.approx(own.lower_95), pytest.approx(own.upper_95))
+    assert alone.comparison == own.comparison != NOT_COMPARED
 
 
 def test_the_demo_calibrates_the_new_metrics_to_england_levels():

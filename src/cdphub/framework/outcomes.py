@@ -72,13 +72,19 @@ class MetricDefinition:
     #: treatment per people in treatment: the people in treatment are rounded to 5 where
     #: they are published), so that this metric cannot publish what that one hides.
     denominator_disclosure: str = "none"
+    #: "computed": a sum of areas (a partnership, a region not loaded) gets the method's
+    #: interval. "none": the published interval is not a sampling interval of the counts (a
+    #: share of a modelled population: Fingertips 93532), so a sum cdphub makes itself gets
+    #: no interval, and so no comparison; loaded areas keep their published interval.
+    aggregate_interval: str = "computed"
     cite: str = ""
 
     def __post_init__(self):
         for name, allowed in (("geography", GEOGRAPHIES), ("period_type", PERIOD_TYPES),
                               ("method", METHODS), ("polarity", POLARITIES), ("kind", KINDS),
                               ("disclosure", DISCLOSURE_RULES),
-                              ("denominator_disclosure", ("none", "round-5"))):
+                              ("denominator_disclosure", ("none", "round-5")),
+                              ("aggregate_interval", ("computed", "none"))):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"metric {self.key}: {name} must be one of {allowed}, "
                                  f"not {getattr(self, name)!r}")

@@ -63,6 +63,7 @@ import numpy as np
 import polars as pl
 
 from cdphub import stats
+from cdphub.framework.outcomes import outcomes_framework
 from cdphub.geography.codes import ENGLAND_CODE
 from cdphub.stats.compare import NOT_COMPARED
 
@@ -301,6 +302,12 @@ class MetricComputation:
         self.owner = getattr(metric, "partnership_id", None)
         self.base_type = BASE_TYPE[metric.geography]
         self.standardised = metric.method in ("dsr", "isr")
+        # Whether a sum cdphub makes itself gets an interval (the framework's
+        # ``aggregate_interval``; a local metric always does).
+        try:
+            self.aggregate_interval = outcomes_framework().metric(metric.key).aggregate_interval
+        except KeyError:  # a local metric, or one no longer in the framework
+            self.aggregate_interval = "computed"
 
     def frame(self) -> pl.DataFrame | None:
         """Every computed value of the metric: one row per (kind, id, p, breakdown), with
@@ -574,6 +581,10 @@ class MetricComputation:
             single=complete & (pl.col("members").list.len() == 1),
             member=pl.col("members").list.first(),
         ).drop("missing", "members")
+        if self.aggregate_interval == "none":  # no interval can be made from the counts
+            rows = rows.with_columns(
+                [pl.when(pl.col("single")).then(pl.col(n)).otherwise(None).alias(n)
+                 for n in ("lower_95", "upper_95", "lower_99_8", "upper_99_8")])
         if empty_targets:  # targets with figures for none of their areas: say so
             rows = pl.concat([rows, pl.DataFrame(empty_targets, schema={
                 **key_schema, "note": pl.String, "source": pl.String}, orient="row")],
