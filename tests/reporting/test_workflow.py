@@ -3,7 +3,9 @@ copy with checksums, the progress-report milestone recorded) → published, and 
 after submission does (the next version, never a change to the submitted one)."""
 
 import datetime as dt
+import io
 
+import pypdf
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -88,6 +90,13 @@ def test_submission_freezes_an_immutable_copy_and_records_the_milestone(world):
     assert bytes(submission.pdf).startswith(b"%PDF-")
     assert submission.checksums_match()
     assert "A good year." in submission.html
+    # the frozen copy is the submitted version, never labelled a draft (HTML, PDF, content)
+    assert submission.snapshot["status"] == "submitted"
+    assert "Submitted to central government" in submission.html
+    assert "Draft" not in submission.html
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(
+        bytes(submission.pdf))).pages)
+    assert "Draft" not in text and "DRAFT" not in text
     assert submission.snapshot["narrative"]["foreword"] == "A good year."
     milestone = MilestoneCompletion.objects.get(partnership=world.partnership_a,
                                                 milestone_key="progress_report")

@@ -249,6 +249,8 @@ def submit(*, report: Report, by) -> Submission:
     if report.status != Report.Status.SIGNED_OFF:
         raise ReportError("Only a report the SRO has signed off can be submitted.")
     snapshot = build.build(report)
+    # The frozen copy is the submitted version: it must not call itself a draft.
+    snapshot["status"] = Report.Status.SUBMITTED.value
     html = render.render_html(snapshot)
     pdf = render.render_pdf(snapshot)
     with transaction.atomic():
