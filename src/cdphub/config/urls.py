@@ -4,6 +4,7 @@ from cdphub.accounts import urls as accounts_urls
 from cdphub.api.api import api
 from cdphub.core import urls as core_urls
 from cdphub.outcomes import urls_partnership as outcomes_partnership_urls
+from cdphub.oversight import urls_partnership as oversight_partnership_urls
 from cdphub.partnerships import urls as partnerships_urls
 from cdphub.partnerships import urls_roles
 from cdphub.partnerships.views import home
@@ -31,6 +32,7 @@ partnerships_patterns = [
     path("<slug:slug>/outcomes/", include(outcomes_partnership_urls)),
     path("<slug:slug>/", include(planning_urls)),
     path("<slug:slug>/", include(reporting_urls)),
+    path("<slug:slug>/support/", include(oversight_partnership_urls)),
 ]
 
 urlpatterns = [
@@ -39,6 +41,8 @@ urlpatterns = [
     path("areas/", include("cdphub.geography.urls")),
     path("partnerships/", include((partnerships_patterns, partnerships_urls.app_name))),
     path("outcomes/", include("cdphub.outcomes.urls")),
+    path("oversight/", include("cdphub.oversight.urls")),
+    path("practice/", include("cdphub.practice.urls")),
     path("public/", include("cdphub.public.urls")),
     path("api/v1/", api.urls),
 ]

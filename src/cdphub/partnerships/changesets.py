@@ -90,7 +90,7 @@ def current() -> ChangeSet | None:
 #: The apps whose records join a partnership's History (the planning app registers its
 #: records there too: ``planning/history.py``), so their versions are grouped like the
 #: register's.
-STAMPED_APPS = frozenset({"partnerships", "planning", "reporting"})
+STAMPED_APPS = frozenset({"partnerships", "planning", "reporting", "oversight", "practice"})
 
 
 def _stamp(sender, history_instance, **_kwargs) -> None:

@@ -1,0 +1,3 @@
+"""The national dashboard and the regional summary."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The directory of SROs and leads."""
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""Support levels and the engagement log, under /oversight/ (central users and regional
+advisers)."""
+
+urlpatterns: list = []

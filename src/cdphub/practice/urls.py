@@ -1,0 +1,5 @@
+"""The best-practice library under /practice/."""
+
+app_name = "practice"
+
+urlpatterns: list = []

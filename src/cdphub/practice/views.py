@@ -1,0 +1,1 @@
+"""The best-practice library pages (/practice/)."""
